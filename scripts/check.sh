@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Static checks CI runs before the tests: lint, format, migrations in step with the models.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+ensure_venv dev
+log "ruff check";  "$VENV/bin/ruff" check .
+log "ruff format --check"; "$VENV/bin/ruff" format --check .
+log "makemigrations --check"
+DJANGO_SETTINGS_MODULE=vpp.settings.base DATABASE_URL="sqlite:///$ROOT/var/check.sqlite3" \
+  "$PY" manage.py makemigrations --check --dry-run

@@ -1,0 +1,33 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import SimpleRouter
+
+from vpp import views
+from vpp.api import views as api_views
+
+router = SimpleRouter()
+router.register("nodes", api_views.MarketNodeViewSet, basename="node")
+
+api_patterns = [
+    path("me/", api_views.MeView.as_view(), name="me"),
+    path("clock/", api_views.ClockView.as_view(), name="clock"),
+    path("auth/token/", obtain_auth_token, name="token"),
+    path("", include("sites.api.urls")),
+    path("exchange/", include("market.exchange.api.urls")),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("sites/", include("sites.urls")),
+    path("market/", include("market.exchange.urls")),
+    path("api/", include((api_patterns, "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]
