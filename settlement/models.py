@@ -1,0 +1,1 @@
+"""Models of this app (skeleton: filled by its issue)."""

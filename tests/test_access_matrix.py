@@ -1,0 +1,277 @@
+"""The role-by-endpoint matrix, generated from the URL configuration.
+
+Every named URL (pages and API, admin aside) must have a rule here, so a new endpoint without
+one fails :func:`test_every_url_has_a_rule`. Each rule lists, per method, the status every
+persona gets; the object URLs point at a site of operator_a's organisation, so operator_b is
+the "another company" case. Statuses: 200/201 allowed, 302 anonymous page (to login),
+400 allowed but invalid input, 403 role refused, 404 scoped out, 405 no such verb.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.test import APIClient
+
+from market.exchange import services as exchange
+from market.exchange.models import Line as ExchangeLine
+from tests.factories import BatteryFactory, JobFactory, SiteFactory, WorkloadFactory
+
+ROLES = ("anon", "trader", "operator_a", "operator_b", "regulator", "admin")
+
+
+def by_role(anon, trader, operator_a, operator_b, regulator, admin):
+    return dict(zip(ROLES, (anon, trader, operator_a, operator_b, regulator, admin), strict=True))
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    expect: dict[str, int]
+    kwargs: str | None = None  # which world object fills the URL
+    body: str | None = None  # which body builder
+    fmt: str = "json"
+    query: str = ""
+
+
+# Shorthands for the common shapes.
+def read_portfolio(kwargs=None, anon=403):  # anyone signed in; operator_b scoped out of objects
+    return Case("get", by_role(anon, 200, 200, 404 if kwargs else 200, 200, 200), kwargs)
+
+
+def write_own(method, kwargs, ok=200, body=None, fmt="json", anon=403):
+    return Case(method, by_role(anon, 403, ok, 404, 403, ok), kwargs, body, fmt)
+
+
+EXCHANGE_READ = by_role(403, 200, 403, 403, 200, 200)
+
+RULES: dict[str, list[Case]] = {
+    # --- core -------------------------------------------------------------------------
+    "home": [Case("get", by_role(302, 302, 302, 302, 200, 302))],
+    "login": [Case("get", by_role(200, 200, 200, 200, 200, 200))],
+    "logout": [Case("post", by_role(302, 302, 302, 302, 302, 302))],
+    "schema": [Case("get", by_role(200, 200, 200, 200, 200, 200))],
+    "api-docs": [Case("get", by_role(200, 200, 200, 200, 200, 200))],
+    "api:me": [read_portfolio()],
+    "api:clock": [read_portfolio()],
+    "api:token": [Case("post", by_role(400, 400, 400, 400, 400, 400))],
+    "api:node-list": [read_portfolio(), Case("post", by_role(403, 405, 405, 405, 405, 405))],
+    "api:node-detail": [Case("get", by_role(403, 200, 200, 200, 200, 200), "node")],
+    # --- sites API ----------------------------------------------------------------------
+    "api:site-list": [
+        read_portfolio(),
+        Case("post", by_role(403, 403, 201, 201, 403, 201), body="site"),
+    ],
+    "api:site-detail": [
+        read_portfolio("site"),
+        write_own("patch", "site", body="rename"),
+        Case("put", by_role(403, 403, 400, 404, 403, 400), "site", body="rename"),
+        Case("delete", by_role(403, 403, 405, 405, 403, 405), "site"),
+    ],
+    "api:site-deactivate": [write_own("post", "site")],
+    "api:site-envelope": [read_portfolio("site")],
+    "api:site-import": [
+        Case("post", by_role(403, 403, 201, 201, 403, 400), body="fleet", fmt="multipart")
+    ],
+    "api:battery-list": [
+        read_portfolio(),
+        Case("post", by_role(403, 403, 201, 400, 403, 201), body="battery"),
+    ],
+    "api:battery-detail": [read_portfolio("battery"), write_own("patch", "battery", body="rename")],
+    "api:battery-deactivate": [write_own("post", "battery")],
+    "api:workload-list": [
+        read_portfolio(),
+        Case("post", by_role(403, 403, 201, 400, 403, 201), body="workload"),
+    ],
+    "api:workload-detail": [
+        read_portfolio("workload"),
+        write_own("patch", "workload", body="rename"),
+    ],
+    "api:workload-deactivate": [write_own("post", "workload")],
+    "api:job-list": [
+        read_portfolio(),
+        Case("post", by_role(403, 403, 201, 400, 403, 201), body="job"),
+    ],
+    "api:job-detail": [read_portfolio("job"), write_own("patch", "job", body="rename")],
+    # --- sites pages ----------------------------------------------------------------------
+    "sites:list": [read_portfolio(anon=302)],
+    "sites:detail": [read_portfolio("site", anon=302)],
+    "sites:create": [
+        Case("get", by_role(302, 403, 200, 200, 403, 200)),
+        Case("post", by_role(302, 403, 400, 400, 403, 400), body="empty", fmt="form"),
+    ],
+    "sites:import": [Case("get", by_role(302, 403, 200, 200, 403, 200))],
+    "sites:edit": [
+        write_own("get", "site", anon=302),
+        write_own("post", "site", ok=400, body="empty", fmt="form", anon=302),
+    ],
+    "sites:deactivate": [write_own("post", "site", ok=302, fmt="form", anon=302)],
+    "sites:battery-create": [write_own("get", "site_pk", anon=302)],
+    "sites:battery-edit": [
+        write_own("get", "battery", anon=302),
+        write_own("post", "battery", ok=400, body="empty", fmt="form", anon=302),
+    ],
+    "sites:battery-deactivate": [write_own("post", "battery", ok=302, fmt="form", anon=302)],
+    "sites:workload-create": [write_own("get", "site_pk", anon=302)],
+    "sites:workload-edit": [write_own("get", "workload", anon=302)],
+    "sites:workload-deactivate": [write_own("post", "workload", ok=302, fmt="form", anon=302)],
+    "sites:job-create": [write_own("get", "site_pk", anon=302)],
+    "sites:job-edit": [
+        write_own("get", "job", anon=302),
+        write_own("post", "job", ok=400, body="empty", fmt="form", anon=302),
+    ],
+    # --- exchange: traders trade; regulators read; site operators have no access ----------
+    "exchange:results": [Case("get", by_role(302, 200, 403, 403, 200, 200))],
+    "api:exchange-node-list": [Case("get", EXCHANGE_READ)],
+    "api:exchange-node-detail": [Case("get", EXCHANGE_READ, "exnode")],
+    "api:exchange-line-list": [Case("get", EXCHANGE_READ)],
+    "api:exchange-line-detail": [Case("get", EXCHANGE_READ, "line")],
+    "api:exchange-auction-list": [Case("get", EXCHANGE_READ)],
+    "api:exchange-auction-detail": [Case("get", EXCHANGE_READ, "auction")],
+    "api:exchange-bids": [
+        Case("get", EXCHANGE_READ, "auction_id"),
+        Case("post", by_role(403, 201, 403, 403, 403, 201), "auction_id", body="bid"),
+    ],
+    # prices, flows and awards exist once the auction is published: before that a 400
+    "api:exchange-prices": [Case("get", by_role(403, 400, 403, 403, 400, 400), "auction_id")],
+    "api:exchange-flows": [Case("get", by_role(403, 400, 403, 403, 400, 400), "auction_id")],
+    "api:exchange-awards": [Case("get", by_role(403, 400, 403, 403, 400, 400), "auction_id")],
+    "api:exchange-exogenous": [
+        Case(
+            "get",
+            EXCHANGE_READ,
+            query="?start=2026-07-02T00:00:00%2B08:00&end=2026-07-02T06:00:00%2B08:00",
+        )
+    ],
+}
+
+
+def _walk(patterns, ns=None):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            if str(p.pattern).startswith("admin/"):
+                continue
+            inner = f"{ns}:{p.namespace}" if ns and p.namespace else (p.namespace or ns)
+            yield from _walk(p.url_patterns, inner)
+        elif isinstance(p, URLPattern) and p.name:
+            if "format" in p.pattern.regex.groupindex:
+                continue  # DRF's .json suffix twins of the same views
+            yield f"{ns}:{p.name}" if ns else p.name
+
+
+def url_names() -> set[str]:
+    return set(_walk(get_resolver().url_patterns))
+
+
+def test_every_url_has_a_rule():
+    missing = sorted(n for n in url_names() if n not in RULES)
+    assert not missing, f"URLs without an access rule: {missing}"
+    stale = sorted(set(RULES) - url_names())
+    assert not stale, f"rules for URLs that no longer exist: {stale}"
+
+
+@pytest.fixture
+def exchange_world(sim_now):
+    sim_now(datetime(2026, 7, 1, 0, 0, tzinfo=UTC))  # 08:00 local, before the 10:00 DA gate
+    exchange.install_default_market()
+    auction = exchange.open_day_ahead(day=date(2026, 7, 2))
+    return {
+        "auction": {"pk": auction.pk},
+        "auction_id": {"auction_id": auction.pk},
+        "exnode": {"code": "E-LOAD"},
+        "line": {"code": ExchangeLine.objects.order_by("code").first().code},
+        "_auction": auction,
+    }
+
+
+@pytest.fixture
+def world(personas, org_a, nodes):
+    site = SiteFactory(organisation=org_a, node=nodes["E-LOAD"])
+    pool = WorkloadFactory(site=site, kind="batch", it_mw=Decimal("20"), name="pool")
+    job = JobFactory(
+        workload=pool,
+        release_at=datetime(2026, 7, 1, 12, tzinfo=UTC),
+        deadline_at=datetime(2026, 7, 1, 20, tzinfo=UTC),
+    )
+    return {
+        "site": {"pk": site.pk},
+        "site_pk": {"site_pk": site.pk},
+        "battery": {"pk": BatteryFactory(site=site).pk},
+        "workload": {"pk": pool.pk},
+        "job": {"pk": job.pk},
+        "node": {"pk": nodes["E-LOAD"].pk},
+        "_site": site,
+        "_pool": pool,
+    }
+
+
+def _body(kind, world, role):
+    site, pool = world["_site"], world["_pool"]
+    if kind == "site":
+        body = {"code": f"new-{role}", "name": "New", "node": "S-LOAD",
+                "grid_connection_mw": "10", "it_capacity_mw": "8", "ramp_limit_mw_per_min": "1"}  # fmt: skip
+        if role == "admin":
+            body["organisation"] = site.organisation.name
+        return body
+    if kind == "rename":
+        return {"name": "renamed"}
+    if kind == "battery":
+        return {"site": site.pk, "name": "b-new", "energy_mwh": "4", "power_mw": "2",
+                "nominal_soc_mwh": "4"}  # fmt: skip
+    if kind == "workload":
+        return {"site": site.pk, "kind": "inference", "name": "inf-new", "it_mw": "2"}
+    if kind == "job":
+        return {"workload": pool.pk, "name": "j-new", "energy_mwh": "4", "max_it_mw": "2",
+                "release_at": "2026-07-01T20:00:00+08:00",
+                "deadline_at": "2026-07-02T06:00:00+08:00"}  # fmt: skip
+    if kind == "fleet":
+        f = io.BytesIO(
+            b"record,code,name,node,grid_connection_mw,it_capacity_mw,ramp_limit_mw_per_min\n"
+            + f"site,imp-{role},Imported,E-LOAD,10,8,1\n".encode()
+        )
+        f.name = "fleet.csv"
+        return {"file": f}
+    if kind == "bid":
+        auction = world["_auction"]
+        body = {"curves": [{"node": "E-LOAD", "interval_start": auction.first_interval.isoformat(),
+                            "side": "demand",
+                            "segments": [{"price_per_mwh": "500", "quantity_mw": "5"}]}]}  # fmt: skip
+        if role == "admin":
+            body["participant"] = "aggregator-co"
+        return body
+    if kind == "empty":
+        return {}
+    return None
+
+
+CASES = [
+    pytest.param(name, case, role, id=f"{name}-{case.method}-{role}")
+    for name, cases in RULES.items()
+    for case in cases
+    for role in ROLES
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "case", "role"), CASES)
+def test_access(name, case, role, world, personas, request):
+    if "exchange" in name:
+        world = {**world, **request.getfixturevalue("exchange_world")}
+    client = APIClient()
+    if role != "anon":
+        client.force_login(personas["admin" if role == "admin" else role])
+    url = reverse(name, kwargs=world[case.kwargs] if case.kwargs else None) + case.query
+    body = _body(case.body, world, role) if case.body else None
+    send = getattr(client, case.method)
+    if case.fmt == "form":
+        response = send(url, body or {})
+    elif case.fmt == "multipart":
+        response = send(url, body, format="multipart")
+    else:
+        response = send(url, body, format="json") if body is not None else send(url)
+    assert response.status_code == case.expect[role], getattr(response, "data", None)
