@@ -251,3 +251,35 @@ class AutomatedSite(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ven_id} -> site {self.site_id}"
+
+
+class DispatchRun(models.Model):
+    """Turning one submission's awards into instructions, once: the row is claimed under a lock,
+    so a retried or duplicated task finds it ``done`` and creates nothing. ``summary`` keeps the
+    optimiser's status, the slack per node (award MW no schedule could meet) and the counts."""
+
+    class State(models.TextChoices):
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+        STALE = "stale"  # a newer version of the auction's bid was dispatched instead
+
+    submission_id = models.PositiveIntegerField(unique=True)
+    auction_id = models.PositiveIntegerField()
+    market_day = models.DateField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
+    progress_pct = models.PositiveSmallIntegerField(default=0)
+    progress_message = models.CharField(max_length=200, blank=True)
+    confirm_by = models.DateTimeField(null=True, blank=True, help_text="the trader's gate")
+    created_at = models.DateTimeField(help_text="market clock")
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress_pct__lte=100), name="dispatch_run_progress_pct"
+            )
+        ]
