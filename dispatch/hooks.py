@@ -1,10 +1,11 @@
 """Hooks other apps register to, so dispatch never imports them (the OpenADR app is one).
 
-``on_instruction_created``: callables ``f(instruction_id: int) -> None`` run after the
-transaction that created a pending instruction for an *automated* site (an
-:class:`dispatch.models.AutomatedSite`) commits; the OpenADR app registers one that publishes
-the instruction as an event for the site's VEN, and calls
-:func:`dispatch.services.confirm_delivered` once the VEN has read it.
+``on_instruction_created`` (also reached as :func:`register`): callables
+``f(instruction_id: int) -> None`` run after the transaction commits in which an *automated*
+site's instruction (an active :class:`dispatch.models.AutomatedSite`) was created **or changed
+state** (confirmed, declined, expired, superseded, cancelled), so the OpenADR app can publish,
+update or withdraw the VEN's event. The hook reads the instruction's current state itself; it
+calls :func:`dispatch.services.confirm_delivered` once the VEN has read a pending one.
 
 A hook runs on commit, outside the transaction, with an id (not a row), so it sees committed
 data and may queue a Celery task. A failing hook is logged and does not undo the dispatch.
@@ -30,9 +31,15 @@ def register_on_instruction_created(hook: InstructionHook) -> InstructionHook:
     return hook
 
 
+register = register_on_instruction_created
+
+
 def unregister_on_instruction_created(hook: InstructionHook) -> None:
     if hook in _on_instruction_created:
         _on_instruction_created.remove(hook)
+
+
+unregister = unregister_on_instruction_created
 
 
 def _run(instruction_id: int) -> None:
@@ -44,5 +51,9 @@ def _run(instruction_id: int) -> None:
 
 
 def instruction_created(instruction_id: int) -> None:
-    """Called by dispatch inside its transaction; the hooks run once it commits."""
+    """Called by dispatch inside its transaction (creation or state change of an automated
+    site's instruction); the hooks run once it commits, not at all if it rolls back."""
     transaction.on_commit(lambda: _run(instruction_id))
+
+
+instruction_changed = instruction_created
