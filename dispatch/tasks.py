@@ -1,0 +1,17 @@
+"""Celery tasks of dispatch: thin adapters taking ids; each is idempotent (see the services)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="dispatch.dispatch_awards", acks_late=True)
+def dispatch_awards(submission_id: int) -> str:
+    return services.dispatch_awards(submission_id=submission_id).state
+
+
+@shared_task(name="dispatch.expire_due_instructions", acks_late=True)
+def expire_due_instructions() -> list[int]:
+    return services.expire_due()
