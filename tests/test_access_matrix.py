@@ -148,6 +148,21 @@ RULES: dict[str, list[Case]] = {
             query="?start=2026-07-02T00:00:00%2B08:00&end=2026-07-02T06:00:00%2B08:00",
         )
     ],
+    # --- settlement: operators upload meter data for their own sites; everyone reads ---------
+    "api:settlement-meter-readings": [
+        read_portfolio(),
+        Case("post", by_role(403, 403, 201, 400, 403, 201), body="meter_json"),
+    ],
+    "api:settlement-meter-uploads": [
+        read_portfolio(),
+        Case("post", by_role(403, 403, 201, 400, 403, 201), body="meter_csv", fmt="multipart"),
+    ],
+    "api:settlement-baseline-methods": [read_portfolio()],
+    "api:settlement-baselines": [read_portfolio()],
+    "settlement:meter-upload": [
+        Case("get", by_role(302, 403, 200, 200, 403, 200)),
+        Case("post", by_role(302, 403, 400, 400, 403, 400), body="empty", fmt="form"),
+    ],
 }
 
 
@@ -244,6 +259,14 @@ def _body(kind, world, role):
         if role == "admin":
             body["participant"] = "aggregator-co"
         return body
+    if kind in ("meter_json", "meter_csv"):  # operator_b names operator_a's site: a 400
+        row = (site.code, "2025-06-02T10:00:00+08:00", "1500", "kW")
+        if kind == "meter_json":
+            keys = ("site_code", "interval_start", "value", "unit")
+            return {"readings": [dict(zip(keys, row, strict=True))]}
+        f = io.BytesIO(f"site_code,interval_start,value,unit\n{','.join(row)}\n".encode())
+        f.name = "meter.csv"
+        return {"file": f}
     if kind == "empty":
         return {}
     return None

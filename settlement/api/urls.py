@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("meter-readings/", views.MeterReadingsView.as_view(), name="settlement-meter-readings"),
+    path("meter-uploads/", views.MeterUploadsView.as_view(), name="settlement-meter-uploads"),
+    path(
+        "baseline-methods/",
+        views.BaselineMethodsView.as_view(),
+        name="settlement-baseline-methods",
+    ),
+    path("baselines/", views.BaselineResultsView.as_view(), name="settlement-baselines"),
+]
