@@ -166,6 +166,37 @@ RULES: dict[str, list[Case]] = {
 }
 
 
+# --- OpenADR 3 VTN: bearer tokens only, so every session persona is 401 (problem JSON); the
+# VEN/BL scope matrix is tested in tests/openadr/test_auth.py. Discovery is public; the token
+# endpoint without credentials is an RFC 6749 400; unknown paths are a problem 404.
+OADR_401 = by_role(401, 401, 401, 401, 401, 401)
+
+
+def oadr(kwargs=None, *methods):
+    return [Case(m, OADR_401, kwargs) for m in ("get", *methods)]
+
+
+RULES.update(
+    {
+        "openadr:auth-server": [Case("get", by_role(200, 200, 200, 200, 200, 200))],
+        "openadr:token": [Case("post", by_role(400, 400, 400, 400, 400, 400))],
+        "openadr:programs": oadr(None, "post"),
+        "openadr:program": oadr("oadr_program", "put", "delete"),
+        "openadr:events": oadr(None, "post"),
+        "openadr:event": oadr("oadr_event", "put", "delete"),
+        "openadr:reports": oadr(None, "post"),
+        "openadr:report": oadr("oadr_report", "put", "delete"),
+        "openadr:vens": oadr(None, "post"),
+        "openadr:ven": oadr("oadr_ven", "put", "delete"),
+        "openadr:ven-resources": oadr("oadr_ven", "post"),
+        "openadr:ven-resource": oadr("oadr_ven_resource", "put", "delete"),
+        "openadr:resources": oadr(None, "post"),
+        "openadr:resource": oadr("oadr_resource", "put", "delete"),
+        "openadr:not-found": [Case("get", by_role(404, 404, 404, 404, 404, 404), "oadr_rest")],
+    }
+)
+
+
 def _walk(patterns, ns=None):
     for p in patterns:
         if isinstance(p, URLResolver):
@@ -220,6 +251,13 @@ def world(personas, org_a, nodes):
         "workload": {"pk": pool.pk},
         "job": {"pk": job.pk},
         "node": {"pk": nodes["E-LOAD"].pk},
+        "oadr_program": {"program_id": "1"},
+        "oadr_event": {"event_id": "1"},
+        "oadr_report": {"report_id": "1"},
+        "oadr_ven": {"ven_id": "1"},
+        "oadr_resource": {"resource_id": "1"},
+        "oadr_ven_resource": {"ven_id": "1", "resource_id": "1"},
+        "oadr_rest": {"rest": "subscriptions"},
         "_site": site,
         "_pool": pool,
     }

@@ -31,5 +31,6 @@ urlpatterns = [
     path("api/", include((api_patterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("openadr3/3.1.0/", include("dispatch.openadr.urls")),
     path("admin/", admin.site.urls),
 ]

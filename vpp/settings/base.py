@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "market.exchange",
     "market.trading",
     "dispatch",
+    "dispatch.openadr",
     "settlement",
     "demo",
 ]
@@ -184,3 +185,6 @@ TRADING_EXCHANGE_CLIENT = env(
 TRADING_PARTICIPANT = env("TRADING_PARTICIPANT", default="")
 TRADING_OPTIMISER_TIME_LIMIT_SECONDS = env.int("TRADING_OPTIMISER_TIME_LIMIT_SECONDS", default=60)
 TRADING_OPTIMISER_MIP_GAP = env.float("TRADING_OPTIMISER_MIP_GAP", default=0.005)
+
+# --- OpenADR 3.1.0 VTN (dispatch/openadr; see docs/openadr.md) ------------------------------
+OPENADR_TOKEN_LIFETIME_SECONDS = env.int("OPENADR_TOKEN_LIFETIME_SECONDS", default=3600)
