@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from celery import shared_task
 
 from . import services
@@ -10,6 +12,12 @@ from . import services
 @shared_task(name="dispatch.dispatch_awards", acks_late=True)
 def dispatch_awards(submission_id: int) -> str:
     return services.dispatch_awards(submission_id=submission_id).state
+
+
+@shared_task(name="dispatch.dispatch_awards_with_gate", acks_late=True)
+def dispatch_awards_with_gate(submission_id: int, confirm_by: str) -> str:
+    gate = datetime.fromisoformat(confirm_by)
+    return services.dispatch_awards(submission_id=submission_id, confirm_by=gate).state
 
 
 @shared_task(name="dispatch.expire_due_instructions", acks_late=True)

@@ -148,6 +148,32 @@ RULES: dict[str, list[Case]] = {
             query="?start=2026-07-02T00:00:00%2B08:00&end=2026-07-02T06:00:00%2B08:00",
         )
     ],
+    # --- dispatch: operators answer their own sites' instructions; traders watch -------------
+    "api:dispatch-instruction-list": [read_portfolio()],
+    "api:dispatch-instruction-detail": [read_portfolio("instruction")],
+    "api:dispatch-instruction-confirm": [write_own("post", "instruction")],
+    "api:dispatch-instruction-decline": [write_own("post", "instruction", body="decline")],
+    "api:dispatch-open-position-list": [Case("get", by_role(403, 200, 403, 403, 200, 200))],
+    "api:dispatch-readings": [
+        Case("post", by_role(403, 403, 201, 400, 403, 201), body="delivery")
+    ],
+    "api:dispatch-delivery": [
+        Case(
+            "get",
+            by_role(403, 200, 200, 200, 200, 200),
+            query="?start=2026-07-01T00:00:00%2B08:00&end=2026-07-02T00:00:00%2B08:00",
+        )
+    ],
+    "api:dispatch-submission": [
+        Case("get", by_role(403, 200, 403, 403, 200, 200), "submission_id"),
+        Case("post", by_role(403, 202, 403, 403, 403, 202), "submission_id", body="empty"),
+    ],
+    "dispatch:status": [Case("get", by_role(302, 200, 403, 403, 200, 200))],
+    "dispatch:inbox": [Case("get", by_role(302, 403, 200, 200, 403, 200))],
+    "dispatch:confirm": [write_own("post", "instruction", ok=302, fmt="form", anon=302)],
+    "dispatch:decline": [
+        write_own("post", "instruction", ok=302, body="decline", fmt="form", anon=302)
+    ],
     # --- settlement: operators upload meter data for their own sites; everyone reads ---------
     "api:settlement-meter-readings": [
         read_portfolio(),
@@ -236,6 +262,41 @@ def exchange_world(sim_now):
 
 
 @pytest.fixture
+def dispatch_world(world, sim_now):
+    """A pending instruction for operator_a's site (deadline ahead) and a dispatched submission."""
+    from datetime import timedelta
+
+    from dispatch.models import DispatchRun, Instruction
+    from market.trading.models import BidSubmission, OptimisationRun, PriceForecast
+
+    now = sim_now(datetime(2026, 7, 1, 2, 0, tzinfo=UTC))
+    start = now + timedelta(hours=2)
+    instruction = Instruction.objects.create(
+        site=world["_site"], market_day=date(2026, 7, 1), interval_start=start,
+        interval_end=start + timedelta(minutes=15), target_mw=Decimal("1"),
+        baseline_mw=Decimal("2"), reduction_mw=Decimal("1"), deadline_at=start - timedelta(hours=1),
+        node_code="E-LOAD", side="reduction", submission_id=1, created_at=now,
+    )  # fmt: skip
+    forecast = PriceForecast.objects.create(
+        market_day=date(2026, 7, 1), model_name="ridge", created_at=now, trained_through=now
+    )
+    run = OptimisationRun.objects.create(
+        market_day=date(2026, 7, 1), auction_id=1, forecast=forecast, created_at=now
+    )
+    submission = BidSubmission.objects.create(
+        run=run, auction_id=1, submitted_at=now, idempotency_key="matrix", curves=[],
+        exchange_bid_id=1, exchange_version=1,
+    )  # fmt: skip
+    DispatchRun.objects.create(
+        submission_id=submission.pk, auction_id=1, market_day=date(2026, 7, 1), created_at=now
+    )
+    return {
+        "instruction": {"pk": instruction.pk},
+        "submission_id": {"submission_id": submission.pk},
+    }
+
+
+@pytest.fixture
 def world(personas, org_a, nodes):
     site = SiteFactory(organisation=org_a, node=nodes["E-LOAD"])
     pool = WorkloadFactory(site=site, kind="batch", it_mw=Decimal("20"), name="pool")
@@ -305,6 +366,11 @@ def _body(kind, world, role):
         f = io.BytesIO(f"site_code,interval_start,value,unit\n{','.join(row)}\n".encode())
         f.name = "meter.csv"
         return {"file": f}
+    if kind == "decline":
+        return {"reason": "cooling maintenance"}
+    if kind == "delivery":
+        return {"rows": [{"site": site.pk, "interval_start": "2026-07-01T09:45:00+08:00",
+                          "load_mw": "3.5"}]}  # fmt: skip
     if kind == "empty":
         return {}
     return None
@@ -323,6 +389,8 @@ CASES = [
 def test_access(name, case, role, world, personas, request):
     if "exchange" in name:
         world = {**world, **request.getfixturevalue("exchange_world")}
+    if "dispatch" in name:
+        world = {**world, **request.getfixturevalue("dispatch_world")}
     client = APIClient()
     if role != "anon":
         client.force_login(personas["admin" if role == "admin" else role])

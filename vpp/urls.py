@@ -17,6 +17,7 @@ api_patterns = [
     path("auth/token/", obtain_auth_token, name="token"),
     path("", include("sites.api.urls")),
     path("exchange/", include("market.exchange.api.urls")),
+    path("dispatch/", include("dispatch.api.urls")),
     path("settlement/", include("settlement.api.urls")),
     path("", include(router.urls)),
 ]
@@ -27,6 +28,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("sites/", include("sites.urls")),
     path("market/", include("market.exchange.urls")),
+    path("dispatch/", include("dispatch.urls")),
     path("settlement/", include("settlement.urls")),
     path("api/", include((api_patterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -152,6 +152,10 @@ CELERY_TIMEZONE = "UTC"
 # The beat schedule lives here, in code. Tasks ask the market clock what is due, so a beat tick
 # is harmless when nothing is: each task is idempotent.
 CELERY_BEAT_SCHEDULE = {
+    "dispatch-expire-due-instructions": {
+        "task": "dispatch.expire_due_instructions",
+        "schedule": crontab(minute="*"),
+    },
     "exchange-run-due-auctions": {
         "task": "market.exchange.run_due_auctions",
         "schedule": crontab(minute="*"),

@@ -1,0 +1,138 @@
+"""Dispatch API: instructions (list, confirm, decline), live delivery readings, delivered vs
+instructed, open positions, and the trader's "dispatch this submission" command.
+
+Scoping: instructions by :func:`dispatch.selectors.instructions_visible_to` (another company's
+instruction is a 404 to an operator); commands call one service each. A refused transition
+(already answered, deadline passed) is a 409 naming the field.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from sites.selectors import sites_visible_to
+from vpp.api.permissions import ReadAnyRoleWriteRoles, RoleRequired
+
+from .. import services, tasks
+from ..models import DispatchRun
+from ..selectors import instructions_visible_to, open_positions_visible_to
+from ..transitions import TransitionRefused
+from . import serializers as s
+
+
+def _conflict(exc: TransitionRefused) -> Response:
+    return Response(exc.as_dict(), status=status.HTTP_409_CONFLICT)
+
+
+class InstructionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """``?state=pending&market_day=2026-07-02&site=<id>`` filter the list."""
+
+    serializer_class = s.InstructionSerializer
+    permission_classes = [ReadAnyRoleWriteRoles]
+    write_roles = ("operator",)
+
+    def get_queryset(self):
+        qs = instructions_visible_to(self.request.user).order_by("interval_start", "site_id")
+        params = self.request.query_params
+        for name in ("state", "market_day", "site"):
+            if params.get(name):
+                qs = qs.filter(**{name: params[name]})
+        return qs
+
+    @extend_schema(request=None, responses=s.InstructionSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        instruction = self.get_object()
+        try:
+            done = services.confirm(instruction_id=instruction.pk, user=request.user)
+        except TransitionRefused as exc:
+            return _conflict(exc)
+        return Response(s.InstructionSerializer(done).data)
+
+    @extend_schema(request=s.DeclineSerializer, responses=s.InstructionSerializer)
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        instruction = self.get_object()
+        body = s.DeclineSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            done = services.decline(
+                instruction_id=instruction.pk, user=request.user, reason=body.data["reason"]
+            )
+        except TransitionRefused as exc:
+            return _conflict(exc)
+        return Response(s.InstructionSerializer(done).data)
+
+
+class ReadingsView(APIView):
+    """POST ``{"rows": [{"site", "interval_start", "load_mw"}]}``: an operator's live loads
+    for their own sites, all or nothing."""
+
+    permission_classes = [RoleRequired]
+    allowed_roles = ("operator",)
+
+    @extend_schema(request=s.ReadingsInSerializer, responses=s.ReadingOutSerializer(many=True))
+    def post(self, request):
+        body = s.ReadingsInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        rows = services.post_readings(user=request.user, rows=body.validated_data["rows"])
+        return Response(s.ReadingOutSerializer(rows, many=True).data, status=201)
+
+
+class DeliveryView(APIView):
+    """GET ``?start=&end=`` (aware): delivered vs instructed per visible site and for the
+    portfolio (see :mod:`dispatch.delivery`)."""
+
+    permission_classes = [ReadAnyRoleWriteRoles]
+
+    @extend_schema(parameters=[s.RangeSerializer])
+    def get(self, request):
+        q = s.RangeSerializer(data=request.query_params)
+        q.is_valid(raise_exception=True)
+        data = services.delivery_summary(sites=sites_visible_to(request.user), **q.validated_data)
+        return Response(data)
+
+
+class OpenPositionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.OpenPositionSerializer
+    permission_classes = [RoleRequired]
+    allowed_roles = ("trader", "regulator")
+
+    def get_queryset(self):
+        qs = open_positions_visible_to(self.request.user)
+        if self.request.query_params.get("resolved") in ("0", "false"):
+            qs = qs.filter(resolved=False)
+        return qs
+
+
+class DispatchSubmissionView(APIView):
+    """POST: the trader dispatches a submission's awards (queued; idempotent). GET: its run."""
+
+    permission_classes = [RoleRequired]
+    allowed_roles = ("trader", "regulator")
+
+    def get(self, request, submission_id: int):
+        run = get_object_or_404(DispatchRun, submission_id=submission_id)
+        fields = ["state", "progress_pct", "progress_message", "summary", "error"]
+        return Response({f: getattr(run, f) for f in fields})
+
+    @extend_schema(request=s.DispatchRequestSerializer)
+    def post(self, request, submission_id: int):
+        if request.user.is_regulator:
+            return Response({"detail": "regulators read only"}, status=403)
+        body = s.DispatchRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        from market.trading.models import BidSubmission
+
+        get_object_or_404(BidSubmission, pk=submission_id)
+        gate = body.validated_data.get("confirm_by")
+        if gate is not None:
+            tasks.dispatch_awards_with_gate.delay_on_commit(submission_id, gate.isoformat())
+        else:
+            tasks.dispatch_awards.delay_on_commit(submission_id)
+        return Response({"submission_id": submission_id, "queued": True}, status=202)
