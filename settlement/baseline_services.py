@@ -71,15 +71,40 @@ def method_create(*, name: str, params: dict, description: str = "") -> Baseline
     return method
 
 
-def _digest(readings: list[MeterReading]) -> tuple[str, dict]:
+def dispatch_event_days(*, site: Site, first: date, last: date) -> set[date]:
+    """Market days in ``first..last`` on which ``site`` held a confirmed dispatch instruction
+    that moved its load (``reduction_mw != 0``): its event days (read-only from dispatch)."""
+    from dispatch.models import Instruction
+
+    return set(
+        Instruction.objects.filter(
+            site=site,
+            market_day__gte=first,
+            market_day__lte=last,
+            state=Instruction.State.CONFIRMED,
+        )
+        .exclude(reduction_mw=0)
+        .values_list("market_day", flat=True)
+        .distinct()
+    )
+
+
+def _digest(readings: list[MeterReading], event_days: set[date]) -> tuple[str, dict]:
     h = hashlib.sha256()
+    days = sorted(d.isoformat() for d in event_days)
+    h.update(("event days " + ",".join(days) + "\n").encode())
     versions: dict[str, int] = {}
     estimated = 0
     for r in readings:
         h.update(f"{r.interval_start.isoformat()}|{r.pk}|{r.version}\n".encode())
         versions[str(r.version)] = versions.get(str(r.version), 0) + 1
         estimated += r.source == Source.ESTIMATE
-    summary = {"readings": len(readings), "by_version": versions, "estimated": estimated}
+    summary = {
+        "readings": len(readings),
+        "by_version": versions,
+        "estimated": estimated,
+        "event_days": days,
+    }
     return h.hexdigest(), summary
 
 
@@ -91,13 +116,14 @@ def compute_baseline(
     method: BaselineMethod,
     event_start: datetime | None = None,
     event_end: datetime | None = None,
-    event_days: Iterable[date] = (),
+    event_days: Iterable[date] | None = None,
     temperatures_c: Mapping[datetime, float] | None = None,
 ) -> BaselineResult:
     """The baseline of ``site`` on market ``day`` by ``method``, stored with its evidence.
 
     Reads the current meter readings of the look-back and the day. ``event_days`` are the
-    site's earlier dispatch event days (excluded from the look-back when the method says so).
+    site's earlier event days (excluded from the look-back when the method says so); ``None``
+    reads them from dispatch (:func:`dispatch_event_days`).
     Idempotent: the same inputs (readings, method, event window) return the stored result."""
     if event_start is not None:
         event_start = require_aware(event_start, field="event_start")
@@ -114,7 +140,11 @@ def compute_baseline(
         .order_by("interval_start")
         .only("pk", "interval_start", "load_mw", "version", "source")
     )
-    digest, summary = _digest(readings)
+    if event_days is None:
+        first = day - timedelta(days=params.lookback_days)
+        event_days = dispatch_event_days(site=site, first=first, last=day - timedelta(days=1))
+    event_days = set(event_days)
+    digest, summary = _digest(readings, event_days)
     event_key = f"{event_start.isoformat()}/{event_end.isoformat()}" if event_start else ""
     found = BaselineResult.objects.filter(
         site=site, market_day=day, method=method, event_key=event_key, input_digest=digest

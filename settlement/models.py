@@ -170,8 +170,9 @@ class BaselineResult(models.Model):
     ``baseline_mw`` holds one value per interval of the market day in order (92/96/100);
     ``used_days`` the ISO dates used; ``excluded_days`` ``[{day, reason, detail}]``;
     ``adjustment`` the same-day adjustment (kind, window, uncapped and applied factor, capped);
-    ``input_digest`` a SHA-256 over the (interval, reading id, version) of every meter reading
-    read, and ``input_summary`` their count, versions and estimated rows, so a statement can
+    ``input_digest`` a SHA-256 over the event days and the (interval, reading id, version) of
+    every meter reading read, and ``input_summary`` their count, versions, estimated rows and
+    the event days, so a statement can
     tell whether the meter data changed since. Computing again on the same inputs returns this
     row (unique on site, day, method, event window and digest)."""
 
