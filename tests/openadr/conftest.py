@@ -69,6 +69,12 @@ class Vtn:
         return self.http.delete(f"{BASE}{path}")
 
 
+@pytest.fixture(autouse=True)
+def long_tokens(settings):
+    """Tests move the market clock by hours; tokens last 6 h here (1 h by default)."""
+    settings.OPENADR_TOKEN_LIFETIME_SECONDS = 6 * 3600
+
+
 @pytest.fixture
 def sites(org_a, org_b, nodes, sim_now):
     return {
