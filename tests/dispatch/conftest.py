@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 
 from dispatch.instructions import Plan, place, to_mw
 from market.trading.models import AwardReceived, BidSubmission, OptimisationRun, PriceForecast
@@ -105,7 +106,8 @@ def instruct():
             side="reduction",
             submission_id=submission_id,
         )
-        (row,) = place([plan], now=clock.now(), keep_equal=False)
+        with transaction.atomic():
+            (row,) = place([plan], now=clock.now(), keep_equal=False)
         return row
 
     return _make
