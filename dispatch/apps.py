@@ -10,8 +10,10 @@ class DispatchConfig(AppConfig):
     verbose_name = "Dispatch"
 
     def ready(self) -> None:
-        from market.trading.bidding import awards_received
-
+        try:
+            from market.trading.bidding import awards_received
+        except ImportError:  # the trading desk's bidding module is not in this checkout yet
+            return
         awards_received.connect(_queue_dispatch, dispatch_uid="dispatch.queue_awards")
 
 
