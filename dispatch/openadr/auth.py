@@ -14,6 +14,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
@@ -118,6 +119,17 @@ class Principal:
     @property
     def is_bl(self) -> bool:
         return "read_all" in self.scopes
+
+    @cached_property
+    def granted_targets(self) -> frozenset[str]:
+        """Targets BL granted to this VEN: its ven object's and its resources' (one query per
+        request, however many objects are shown)."""
+        if self.ven is None:
+            return frozenset()
+        labels = set(self.ven.targets)
+        for resource_targets in self.ven.resources.values_list("targets", flat=True):
+            labels.update(resource_targets or [])
+        return frozenset(labels)
 
     def has(self, *scopes: str) -> bool:
         return bool(self.scopes & set(scopes))

@@ -159,3 +159,16 @@ def test_bl_creates_targeted_events_and_bad_ones_are_named(sites, vens, bl, ven_
     assert "intervals[0].payloads[0].values" in bl.post("/events", no_values).json()["errors"]
     assert bl.post("/programs", {"programName": "peak-alert"}).status_code == 409
     assert Event.objects.count() == 1
+
+
+def test_listing_events_costs_the_same_few_queries_for_5_or_20(
+    sites, vens, ven_a, bl, django_assert_max_num_queries
+):
+    for k in range(20):
+        sync_instruction_event(instruction_id=make_instruction(sites["a"], T0 + k * STEP).pk)
+    ven_a.get("/events")  # the first poll confirms (a claim per event); later polls do not
+    for client in (ven_a, bl):
+        with django_assert_max_num_queries(6):
+            assert len(client.get("/events", limit=20).json()) == 20
+        with django_assert_max_num_queries(6):
+            assert len(client.get("/events", limit=5).json()) == 5

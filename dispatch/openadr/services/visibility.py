@@ -25,20 +25,11 @@ ACTIVE_INSTRUCTION = Q(instruction__isnull=True) | Q(
 )
 
 
-def granted_targets(principal: Principal) -> set[str]:
-    if principal.ven is None:
-        return set()
-    labels = set(principal.ven.targets)
-    for resource_targets in principal.ven.resources.values_list("targets", flat=True):
-        labels.update(resource_targets or [])
-    return labels
-
-
 def effective_targets(principal: Principal, requested: list[str]) -> set[str] | None:
     """``None``: no target filter (BL asking for everything)."""
     if principal.is_bl:
         return set(requested) if requested else None
-    granted = granted_targets(principal)
+    granted = set(principal.granted_targets)
     return granted & set(requested) if requested else granted
 
 
