@@ -33,3 +33,25 @@ def day_starts(day: date, zone: ZoneInfo, interval_minutes: int) -> list[datetim
 def local_day_and_slot(instant: datetime, zone: ZoneInfo) -> tuple[date, int]:
     local = instant.astimezone(zone)
     return local.date(), local.hour * 60 + local.minute
+
+
+def localise(instants, zone: ZoneInfo) -> dict[datetime, tuple[date, int]]:
+    """``local_day_and_slot`` for many instants, fast: one zone lookup per UTC day when the
+    offset is the same at both ends of that day (every day but a DST change's)."""
+    out: dict[datetime, tuple[date, int]] = {}
+    offsets: dict[date, timedelta | None] = {}
+    for t in instants:
+        u = t.astimezone(UTC) if t.tzinfo is not UTC else t
+        key = u.date()
+        if key not in offsets:
+            first = datetime.combine(key, time(0), tzinfo=UTC)
+            a = first.astimezone(zone).utcoffset()
+            b = (first + timedelta(hours=24, microseconds=-1)).astimezone(zone).utcoffset()
+            offsets[key] = a if a == b else None
+        off = offsets[key]
+        if off is None:
+            out[t] = local_day_and_slot(t, zone)
+        else:
+            local = u + off
+            out[t] = (local.date(), local.hour * 60 + local.minute)
+    return out

@@ -32,7 +32,7 @@ from statistics import fmean
 from zoneinfo import ZoneInfo
 
 from ..holidays_cn import CALENDARS
-from .calendar import day_starts, local_day_and_slot
+from .calendar import day_starts, local_day_and_slot, localise
 from .params import BaselineParams
 
 
@@ -77,17 +77,20 @@ class _Days:
 
     def __init__(self, inp: BaselineInput) -> None:
         groups: dict[date, dict[int, list[float]]] = {}
-        for instant, load in inp.loads_mw.items():
-            day, slot = local_day_and_slot(instant, inp.zone)
-            groups.setdefault(day, {}).setdefault(slot, []).append(float(load))
-        self.slots = {d: {s: fmean(v) for s, v in g.items()} for d, g in groups.items()}
+        for instant, (day, slot) in localise(inp.loads_mw, inp.zone).items():
+            groups.setdefault(day, {}).setdefault(slot, []).append(float(inp.loads_mw[instant]))
+        self.slots = {
+            d: {s: v[0] if len(v) == 1 else fmean(v) for s, v in g.items()}
+            for d, g in groups.items()
+        }
         self.inp = inp
+        self._expected: dict[date, set[int]] = {}
 
     def expected_slots(self, day: date) -> set[int]:
-        return {
-            local_day_and_slot(t, self.inp.zone)[1]
-            for t in day_starts(day, self.inp.zone, self.inp.interval_minutes)
-        }
+        if day not in self._expected:
+            starts = day_starts(day, self.inp.zone, self.inp.interval_minutes)
+            self._expected[day] = {s for _, s in localise(starts, self.inp.zone).values()}
+        return self._expected[day]
 
     def missing(self, day: date) -> int:
         have = self.slots.get(day, {})
@@ -243,10 +246,9 @@ def compute(inp: BaselineInput, params: BaselineParams) -> BaselineOutcome:
             raise BaselineError("naive datetime: give an offset", field=name)
     starts = day_starts(inp.day, inp.zone, inp.interval_minutes)
     slots = [local_day_and_slot(t, inp.zone)[1] for t in starts]
-    days = _Days(inp)
-
     if params.kind == "meter_before_after":
         return _meter_before_after(inp, params, starts)
+    days = _Days(inp)
 
     window = _event_slots(inp, starts)
     used, excluded = select_days(inp, params, days, window)
