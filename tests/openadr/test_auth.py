@@ -156,3 +156,20 @@ def test_ven_sees_only_its_own_ven_and_resources(vens, ven_a, ven_b, bl):
     )
     assert granting.status_code == 400 and "targets" in granting.json()["errors"]
     assert len(bl.get("/vens").json()) == 2 and len(bl.get("/resources").json()) == 1
+
+
+def test_register_command_prints_working_credentials(sites):
+    import io
+
+    from django.core.management import call_command
+
+    from dispatch.models import AutomatedSite
+
+    out = io.StringIO()
+    call_command("openadr_register", "--site", "dc-alpha", stdout=out)
+    lines = dict(line.split(": ", 1) for line in out.getvalue().splitlines())
+    assert AutomatedSite.objects.get(site=sites["a"]).ven_id == lines["ven_name"] == "dc-alpha"
+    assert (
+        Vtn(lines["client_id"], lines["client_secret"]).get("/vens").json()[0]["venName"]
+        == "dc-alpha"
+    )
