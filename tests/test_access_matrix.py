@@ -49,6 +49,9 @@ def write_own(method, kwargs, ok=200, body=None, fmt="json", anon=403):
 
 
 EXCHANGE_READ = by_role(403, 200, 403, 403, 200, 200)
+DESK_READ = by_role(403, 200, 403, 403, 200, 200)
+DESK_READ_404 = by_role(403, 404, 403, 403, 404, 404)
+DESK_WRITE_400 = by_role(403, 400, 403, 403, 403, 400)
 
 RULES: dict[str, list[Case]] = {
     # --- core -------------------------------------------------------------------------
@@ -149,14 +152,30 @@ RULES: dict[str, list[Case]] = {
         )
     ],
     # --- dispatch: operators answer their own sites' instructions; traders watch -------------
+    # --- trading desk API: traders write; regulators read; operators 403 -----------------
+    "api:trading-forecast": [
+        Case("get", DESK_READ_404, query="?market_day=2026-07-09"),
+        Case("post", DESK_WRITE_400, body="empty"),
+    ],
+    "api:trading-backtest": [Case("get", by_role(403, 400, 403, 403, 400, 400))],
+    "api:trading-envelope": [Case("get", DESK_READ, query="?market_day=2026-07-02")],
+    "api:trading-run-list": [Case("get", DESK_READ), Case("post", DESK_WRITE_400, body="empty")],
+    "api:trading-run-detail": [Case("get", DESK_READ, "trun")],
+    "api:trading-run-schedule": [Case("get", DESK_READ, "trun")],
+    "api:trading-run-curves": [Case("get", DESK_READ, "trun")],
+    "api:trading-run-submit": [Case("post", DESK_WRITE_400, "trun", body="empty")],
+    "api:trading-curve": [
+        Case("get", DESK_READ, "tcurve"),
+        Case("patch", DESK_WRITE_400, "tcurve", body="empty"),
+    ],
+    "api:trading-submission-list": [Case("get", DESK_READ)],
+    "api:trading-submission-detail": [Case("get", DESK_READ, "tsubmission")],
     "api:dispatch-instruction-list": [read_portfolio()],
     "api:dispatch-instruction-detail": [read_portfolio("instruction")],
     "api:dispatch-instruction-confirm": [write_own("post", "instruction")],
     "api:dispatch-instruction-decline": [write_own("post", "instruction", body="decline")],
     "api:dispatch-open-position-list": [Case("get", by_role(403, 200, 403, 403, 200, 200))],
-    "api:dispatch-readings": [
-        Case("post", by_role(403, 403, 201, 400, 403, 201), body="delivery")
-    ],
+    "api:dispatch-readings": [Case("post", by_role(403, 403, 201, 400, 403, 201), body="delivery")],
     "api:dispatch-delivery": [
         Case(
             "get",
@@ -258,6 +277,38 @@ def exchange_world(sim_now):
         "exnode": {"code": "E-LOAD"},
         "line": {"code": ExchangeLine.objects.order_by("code").first().code},
         "_auction": auction,
+    }
+
+
+@pytest.fixture
+def trading_world(sim_now):
+    """A done optimiser run with one curve and a submission (rows only: no solve per role)."""
+    from market.trading.models import (
+        BidSubmission,
+        OptimisationRun,
+        PriceForecast,
+        ProposedCurve,
+    )
+
+    now = sim_now(datetime(2026, 7, 1, 0, 0, tzinfo=UTC))
+    forecast = PriceForecast.objects.create(
+        market_day=date(2026, 7, 2), model_name="ridge", created_at=now, trained_through=now
+    )
+    run = OptimisationRun.objects.create(
+        market_day=date(2026, 7, 2), auction_id=1, forecast=forecast, created_at=now, state="done"
+    )
+    curve = ProposedCurve.objects.create(
+        run=run, node_code="E-LOAD", interval_start=datetime(2026, 7, 1, 16, tzinfo=UTC),
+        side="reduction", segments=[["100.00", "1.000"]], proposed_segments=[["100.00", "1.000"]],
+    )  # fmt: skip
+    submission = BidSubmission.objects.create(
+        run=run, auction_id=1, submitted_at=now, idempotency_key="desk", curves=[],
+        exchange_bid_id=1, exchange_version=1,
+    )  # fmt: skip
+    return {
+        "trun": {"pk": run.pk},
+        "tcurve": {"pk": curve.pk},
+        "tsubmission": {"pk": submission.pk},
     }
 
 
@@ -391,6 +442,8 @@ def test_access(name, case, role, world, personas, request):
         world = {**world, **request.getfixturevalue("exchange_world")}
     if "dispatch" in name:
         world = {**world, **request.getfixturevalue("dispatch_world")}
+    if "trading" in name:
+        world = {**world, **request.getfixturevalue("trading_world")}
     client = APIClient()
     if role != "anon":
         client.force_login(personas["admin" if role == "admin" else role])

@@ -19,6 +19,7 @@ api_patterns = [
     path("exchange/", include("market.exchange.api.urls")),
     path("dispatch/", include("dispatch.api.urls")),
     path("settlement/", include("settlement.api.urls")),
+    path("trading/", include("market.trading.api.urls")),
     path("", include(router.urls)),
 ]
 

@@ -13,6 +13,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
 
+from django.conf import settings
+
 from vpp import clock
 from vpp.errors import ApplicationError
 from vpp.intervals import interval_length, require_aware
@@ -110,7 +112,31 @@ class ExogenousPoint:
     solar_cf_actual: float | None
 
 
+@dataclass(frozen=True)
+class MarketRules:
+    """The bid rules a participant must meet: prices within [floor, cap] per MWh, at most
+    ``max_segments`` per curve, demand prices non-increasing, reduction prices non-decreasing."""
+
+    price_floor_per_mwh: Decimal
+    price_cap_per_mwh: Decimal
+    max_segments: int
+
+    def check_curve(self, side: str, segments: list[tuple[Decimal, Decimal]], field: str) -> None:
+        """Raise ``ApplicationError`` naming the segment and field a curve breaks, as the
+        exchange's own intake would."""
+        bid_service.check_curve(
+            side,
+            segments,
+            floor=self.price_floor_per_mwh,
+            cap=self.price_cap_per_mwh,
+            max_segments=self.max_segments,
+            field=field,
+        )
+
+
 class ExchangeClient(Protocol):
+    def rules(self) -> MarketRules: ...
+
     def list_nodes(self) -> list[NodeInfo]: ...
 
     def list_auctions(
@@ -168,6 +194,13 @@ def _price_point(p: NodePrice) -> PricePoint:
 class LocalExchangeClient:
     """The in-process client of this mock exchange. Prices and awards are returned only for
     published auctions, as a real exchange would."""
+
+    def rules(self) -> MarketRules:
+        return MarketRules(
+            bid_service.price_floor(),
+            bid_service.price_cap(),
+            settings.EXCHANGE_MAX_BID_SEGMENTS,
+        )
 
     def list_nodes(self) -> list[NodeInfo]:
         return [NodeInfo(n.code, n.name, n.region) for n in Node.objects.order_by("code")]

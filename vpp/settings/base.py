@@ -160,6 +160,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "market.exchange.run_due_auctions",
         "schedule": crontab(minute="*"),
     },
+    "trading-fetch-awards": {
+        "task": "market.trading.fetch_awards",
+        "schedule": crontab(minute="*"),
+    },
 }
 
 LOGGING = {
@@ -189,6 +193,16 @@ TRADING_EXCHANGE_CLIENT = env(
 TRADING_PARTICIPANT = env("TRADING_PARTICIPANT", default="")
 TRADING_OPTIMISER_TIME_LIMIT_SECONDS = env.int("TRADING_OPTIMISER_TIME_LIMIT_SECONDS", default=60)
 TRADING_OPTIMISER_MIP_GAP = env.float("TRADING_OPTIMISER_MIP_GAP", default=0.005)
+# Average grid carbon intensity per node (t CO2 per MWh drawn), for the optional carbon price:
+# coal-heavy north near 0.95, hydro south-west 0.15, load centres by their import mix.
+TRADING_CARBON_T_PER_MWH = {
+    "NW-WIND": 0.45,
+    "NW-SOLAR": 0.35,
+    "N-COAL": 0.95,
+    "SW-HYDRO": 0.15,
+    "E-LOAD": 0.62,
+    "S-LOAD": 0.52,
+}
 
 # --- OpenADR 3.1.0 VTN (dispatch/openadr; see docs/openadr.md) ------------------------------
 OPENADR_TOKEN_LIFETIME_SECONDS = env.int("OPENADR_TOKEN_LIFETIME_SECONDS", default=3600)

@@ -1,0 +1,183 @@
+"""Trading API, mounted at /api/trading/ (docs/trading.md).
+
+Traders and admins run the optimiser, edit curves and submit bids; regulators read everything
+here; site operators get 403 (the aggregator's positions are not theirs to see)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from vpp.api.permissions import ReadAnyRoleWriteRoles, RoleRequired
+from vpp.errors import ApplicationError
+
+from .. import bidding, forecasting, runs, selectors
+from ..models import BidSubmission, OptimisationRun, ProposedCurve
+from . import serializers as s
+
+DAY = OpenApiParameter("market_day", str, description="YYYY-MM-DD (market local date)")
+
+
+def parse_day(value: str | None, field: str = "market_day") -> date:
+    if not value:
+        raise ApplicationError("required (YYYY-MM-DD)", field=field)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ApplicationError(f"not a date: {value!r} (YYYY-MM-DD)", field=field) from None
+
+
+class DeskAccess:
+    permission_classes = [RoleRequired, ReadAnyRoleWriteRoles]
+    allowed_roles = ("trader", "regulator")
+    write_roles = ("trader",)
+
+
+class ForecastView(DeskAccess, APIView):
+    @extend_schema(parameters=[DAY, OpenApiParameter("model", str)])
+    def get(self, request):
+        """The latest forecast of a day with the cleared prices next to it once published."""
+        day = parse_day(request.query_params.get("market_day"))
+        model = request.query_params.get("model", "ridge")
+        forecast = runs.latest_forecast(day, model)
+        if forecast is None:
+            return Response({"detail": f"no {model} forecast for {day}"}, status=404)
+        return Response(
+            {
+                "id": forecast.pk,
+                "market_day": forecast.market_day,
+                "model": forecast.model_name,
+                "created_at": forecast.created_at,
+                "trained_through": forecast.trained_through,
+                "nodes": selectors.forecast_vs_outcome(forecast),
+            }
+        )
+
+    @extend_schema(request=s.ForecastInput)
+    def post(self, request):
+        data = s.ForecastInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        forecast = forecasting.make_forecast(
+            market_day=data.validated_data["market_day"], model_name=data.validated_data["model"]
+        )
+        return Response({"id": forecast.pk, "market_day": forecast.market_day}, status=201)
+
+
+class BacktestView(DeskAccess, APIView):
+    @extend_schema(parameters=[OpenApiParameter("last_day", str), OpenApiParameter("days", int)])
+    def get(self, request):
+        """Each model's MAE and RMSE per node against the seasonal-naive reference."""
+        last = parse_day(request.query_params.get("last_day"), "last_day")
+        try:
+            days = int(request.query_params.get("days", 14))
+        except ValueError:
+            raise ApplicationError("an integer", field="days") from None
+        if not 1 <= days <= 60:
+            raise ApplicationError("between 1 and 60", field="days")
+        result = forecasting.run_backtest(last_day=last, days=days)
+        return Response(
+            {
+                "reference": result.reference,
+                "days": result.days,
+                "scores": [vars(score) for score in result.scores],
+            }
+        )
+
+
+class EnvelopeView(DeskAccess, APIView):
+    @extend_schema(parameters=[DAY])
+    def get(self, request):
+        """The portfolio's flexibility per node and interval (MW, MWh)."""
+        day = parse_day(request.query_params.get("market_day"))
+        return Response(
+            {node: [vars(r) for r in rows] for node, rows in selectors.day_envelope(day).items()}
+        )
+
+
+class RunViewSet(DeskAccess, viewsets.ReadOnlyModelViewSet):
+    """Optimiser runs, newest first (``?market_day=`` filters). POST starts one (a Celery
+    task); poll the run for ``progress_pct`` until ``state`` is done or failed."""
+
+    serializer_class = s.RunSerializer
+
+    def get_queryset(self):
+        qs = OptimisationRun.objects.select_related("forecast")
+        if day := self.request.query_params.get("market_day"):
+            qs = qs.filter(market_day=parse_day(day))
+        return qs
+
+    @extend_schema(request=s.RunInput, responses={201: s.RunSerializer})
+    def create(self, request):
+        data = s.RunInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        run = runs.start_run(
+            market_day=data.validated_data["market_day"],
+            user=request.user,
+            carbon_price_per_t=data.validated_data["carbon_price_per_t"],
+            model_name=data.validated_data["model"],
+        )
+        return Response(s.RunSerializer(run).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True)
+    def schedule(self, request, pk=None):
+        """Planned facility MW per site and interval at the expected prices."""
+        return Response(selectors.schedule_by_site(self.get_object()))
+
+    @extend_schema(responses=s.CurveSerializer(many=True))
+    @action(detail=True)
+    def curves(self, request, pk=None):
+        qs = self.get_object().curves.select_related("edited_by")
+        if node := request.query_params.get("node"):
+            qs = qs.filter(node_code=node)
+        if side := request.query_params.get("side"):
+            qs = qs.filter(side=side)
+        return Response(s.CurveSerializer(qs, many=True).data)
+
+    @extend_schema(request=s.SubmitInput, responses={201: s.SubmissionSerializer})
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Send the run's curves of one side to its auction, before gate closure."""
+        run = self.get_object()
+        data = s.SubmitInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        submission = bidding.submit_bids(
+            run_id=run.pk,
+            user=request.user,
+            side=data.validated_data["side"],
+            idempotency_key=data.validated_data["idempotency_key"],
+            nodes=data.validated_data.get("nodes"),
+        )
+        return Response(s.SubmissionSerializer(submission).data, status=201)
+
+
+class CurveView(DeskAccess, APIView):
+    @extend_schema(responses=s.CurveSerializer)
+    def get(self, request, pk: int):
+        return Response(s.CurveSerializer(get_object_or_404(ProposedCurve, pk=pk)).data)
+
+    @extend_schema(request=s.CurveEditInput, responses=s.CurveSerializer)
+    def patch(self, request, pk: int):
+        """Replace a curve's segments; refused with the reason if it breaks the exchange's
+        rules or the portfolio's limits, or once the gate has closed."""
+        get_object_or_404(ProposedCurve, pk=pk)
+        data = s.CurveEditInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        curve = bidding.edit_curve(
+            curve_id=pk, user=request.user, segments=data.validated_data["segments"]
+        )
+        return Response(s.CurveSerializer(curve).data)
+
+
+class SubmissionViewSet(DeskAccess, viewsets.ReadOnlyModelViewSet):
+    """What was sent to the exchange, exactly, and the awards that came back."""
+
+    serializer_class = s.SubmissionSerializer
+
+    def get_queryset(self):
+        return BidSubmission.objects.select_related("submitted_by").prefetch_related("awards")
