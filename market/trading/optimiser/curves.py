@@ -35,6 +35,7 @@ runnable (energy must still be served somewhere) and the slack then says by how 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -173,12 +174,18 @@ def build_curves(
     must_buy_price_per_mwh: float = 1500.0,
     price_floor_per_mwh: float = 0.0,
     decompose: bool = False,
+    progress: Callable[[float, str], None] | None = None,
 ) -> BidSet:
-    """Solve every scenario and turn the node loads into curves (see the module docstring)."""
+    """Solve every scenario and turn the node loads into curves (see the module docstring).
+    ``progress(fraction, message)`` is called after each scenario's solve."""
     if max_segments < 1:
         raise OptimiserError("max_segments must be at least 1")
     inputs = scenario_inputs(inp, multipliers, scenarios)
-    schedules = [optimise(s, decompose=decompose) for s in inputs]
+    schedules = []
+    for k, s in enumerate(inputs, start=1):
+        schedules.append(optimise(s, decompose=decompose))
+        if progress:
+            progress(k / len(inputs), f"scenario {k} of {len(inputs)} solved")
     curves: list[BidCurve] = []
     limits = {
         "max_segments": max_segments,

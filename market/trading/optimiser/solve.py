@@ -1,88 +1,169 @@
 """Solve the portfolio MIP and read the schedule back.
 
-``optimise`` builds the one MIP of ``model.py``, solves it with HiGHS (CBC when HiGHS is missing
-or fails; CBC first when asked), always with the input's time limit and relative MIP gap, and
-returns a ``Schedule``.
+``optimise`` builds the MIP of ``model.py`` and solves it, always within the input's time limit
+and relative MIP gap, and returns a ``Schedule``. With HiGHS (the default) the solve is:
+
+1. **LP relaxation** (every binary in [0, 1]): its objective LB is a lower bound of the MIP.
+2. **Rounding** (``rounding.py``): every binary fixed from the relaxation (events cut to the
+   events-per-day limit), then the LP re-solved with the binaries fixed: a feasible schedule,
+   the best one for that choice, of objective UB. Relocation is rounded first and the LP
+   re-solved, so the events are rounded where the jobs now run. If the choice is infeasible, a
+   more cautious one (drop event runs, never join them) is tried, then a repair: the sites
+   whose event choice is infeasible on its own get their event binaries back, as a small MIP
+   with everything else fixed.
+3. **Proof**: when (UB - LB) / |UB| <= mip_gap the schedule is within the gap of the optimum and
+   the solve stops: no branch and bound at all. Otherwise HiGHS's branch and bound runs with the
+   rounded schedule as its incumbent (a warm start) for the rest of the time limit, and the
+   binaries it settles on are polished (fixed, LP re-solved, kept if not worse).
+
+The gap reported is the one proven: (UB - best bound) / |UB|, on the whole objective (its
+constant included, see ``highs.py``). CBC (``solver="cbc"``, or when HiGHS fails) goes
+through PuLP's adapter as one plain MIP solve.
 
 Battery exclusivity, lazily: a battery that charges and discharges in the same interval only
-raises the load, which costs money at a positive price, so the LP relaxation almost never does
-it. Rather than one binary per battery-interval (2 x 96 x batteries rows and binaries), the
-solve looks for intervals where a solution does both and re-solves with a binary on exactly
-those (at most three rounds); the schedule returned never charges and discharges at once.
+raises the load, which costs money at a positive price, so an LP optimum almost never does it.
+Rather than one binary per battery-interval, the solve looks for intervals where a solution does
+both and re-solves with a binary on exactly those (at most three rounds); the schedule returned
+never charges and discharges at once.
 
-Decomposition (``decompose=True``): sites are coupled only through relocated work (within one
-organisation) and, in the dispatch re-solve, through a node's award. With no coupling between
-two groups of sites the MIP is block diagonal, so solving each connected block on its own gives
-the same optimum (each block within the MIP gap, hence the whole within the gap) in far less time;
-each block gets the full time limit.
+Decomposition (``decompose=True``, what the trading desk uses): sites are coupled only through
+relocated work (within one organisation) and, in the dispatch re-solve, through a node's award.
+With no row joining two groups of sites the MIP is block diagonal: its feasible set is the
+product of the blocks' and its objective their sum, so the optimum of the whole is the union of
+the blocks' optima, and blocks each within the gap give a whole within the same relative gap
+(sum of UB - LB <= gap x sum of UB, all UB of one sign). Blocks are solved on ``workers``
+threads (HiGHS releases the GIL while it solves); each block gets the full time limit.
 """
 
 from __future__ import annotations
 
+import os
 import time
-from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
+import numpy as np
 import pulp
 
-from .inputs import (
-    BatterySchedule,
-    JobPlacement,
-    ModelSize,
-    NodeSchedule,
-    ObjectiveBreakdown,
-    OptimiserError,
-    OptimiserInput,
-    Schedule,
-    SiteSchedule,
-)
+from .highs import HighsProblem
+from .inputs import OptimiserError, OptimiserInput, Schedule
 from .model import Model, add_battery_exclusivity, build
+from .readback import merge_schedules, read_schedule
+from .rounding import binary_choice, relocation_choice
 
 SIMULTANEOUS_MW = 1e-5
 MAX_EXCLUSIVITY_ROUNDS = 3
+
+# Measured on the benchmark (20 sites, branch and bound from scratch: 25 s -> 4 s): keeping
+# fewer, younger cuts and more effort on primal heuristics finds a good schedule early. With the
+# rounded incumbent the branch and bound rarely runs at all (see docs/optimiser.md).
+HIGHS_OPTIONS = {"mip_heuristic_effort": 0.5, "mip_pool_soft_limit": 100, "mip_lp_age_limit": 5}
+
+Progress = Callable[[float, str], None]
 
 
 def _value(v) -> float:
     return float(v.varValue or 0.0) if v is not None else 0.0
 
 
-# Measured on the benchmark (20 sites: 25 s -> 4 s): the root node piles up thousands of cuts
-# on the event big-M rows and finds no incumbent; keeping fewer, younger cuts and spending more
-# effort on primal heuristics finds a good schedule early.
-HIGHS_OPTIONS = {"mip_heuristic_effort": 0.5, "mip_pool_soft_limit": 100, "mip_lp_age_limit": 5}
+def _relative_gap(upper: float, lower: float) -> float:
+    return max(0.0, upper - lower) / max(abs(upper), 1e-9)
 
 
-def _solvers(inp: OptimiserInput, limit_s: float) -> list[tuple[str, pulp.LpSolver]]:
-    highs = ("highs", pulp.HiGHS(msg=False, timeLimit=limit_s, gapRel=inp.mip_gap, **HIGHS_OPTIONS))
-    cbc = ("cbc", pulp.PULP_CBC_CMD(msg=False, timeLimit=limit_s, gapRel=inp.mip_gap))
-    return [highs, cbc] if inp.solver == "highs" else [cbc, highs]
+def _columns(hp: HighsProblem, by_name: dict[str, float]) -> dict[int, float]:
+    return {hp.index[name]: v for name, v in by_name.items()}
+
+
+def _repair(m: Model, hp: HighsProblem, choice, relocation, left) -> float | None:
+    """The rounded choice is infeasible as a whole: find the sites whose event (and battery
+    exclusivity) choice is infeasible on its own (one LP each, the other sites' relaxed; with
+    relocation fixed the sites share no row), keep the rest of the choice fixed and let branch
+    and bound choose those sites' binaries (a small MIP)."""
+    free = set()
+    for si in range(len(m.inp.sites)):
+        own = {v.name: choice[v.name] for v in m.reduced[si].values()}
+        for bv in m.batteries:
+            if bv.site_index == si:
+                own |= {q.name: choice[q.name] for q in bv.exclusive.values()}
+        if own and hp.partly_fixed(_columns(hp, own | relocation), left()) is None:
+            free.update(own)
+    fix = {name: v for name, v in choice.items() if name not in free}
+    if not hp.mip(gap=m.inp.mip_gap, time_limit_s=left() / 2, fix=_columns(hp, fix)):
+        return None
+    return hp.objective
+
+
+def _solve_highs(m: Model, limit_s: float) -> tuple[str, float | None]:
+    """The pipeline of the module docstring; returns (status, gap). Raises OptimiserError when
+    no feasible schedule was found."""
+    began = time.perf_counter()
+
+    def left() -> float:
+        return limit_s - (time.perf_counter() - began)
+
+    hp = HighsProblem(m.prob, threads=None, options=HIGHS_OPTIONS)
+    lower = hp.relaxation(left())
+    if lower is None:
+        raise OptimiserError("highs: the LP relaxation is infeasible or did not solve in time")
+    if not len(hp.integer):
+        hp.write_back(hp.values())
+        return "optimal", 0.0
+    hp.write_back(hp.values())
+    incumbent, upper = None, None
+    relocation = relocation_choice(m)
+    if relocation and hp.partly_fixed(_columns(hp, relocation), left()) is not None:
+        hp.write_back(hp.values())  # the events are rounded for the jobs where they now run
+    choice = binary_choice(m) | relocation
+    upper = hp.fixed(_columns(hp, choice), left())
+    if upper is None:  # a join of event runs may be what is infeasible: drop runs instead
+        upper = hp.fixed(_columns(hp, binary_choice(m, drop_only=True) | relocation), left())
+    if upper is None:
+        upper = _repair(m, hp, choice, relocation, left)
+    if upper is not None:
+        incumbent = hp.values()
+    if incumbent is not None and _relative_gap(upper, lower) <= m.inp.mip_gap:
+        hp.write_back(incumbent)
+        return "optimal", _relative_gap(upper, lower)
+    found = hp.mip(gap=m.inp.mip_gap, time_limit_s=left(), start=incumbent)
+    if not found:
+        if incumbent is None:
+            raise OptimiserError("highs: no feasible schedule within the time limit")
+        hp.write_back(incumbent)
+        return "time_limit", _relative_gap(upper, lower)
+    status = "optimal" if hp.optimal else "time_limit"
+    values, best, bound = hp.values(), hp.objective, max(lower, hp.dual_bound)
+    polished = hp.fixed({int(i): round(values[i]) for i in hp.integer}, max(left(), 1.0))
+    if polished is not None and polished <= best + 1e-9 * max(1.0, abs(best)):
+        values, best = hp.values(), polished
+    hp.write_back(np.asarray(values))
+    return status, _relative_gap(best, bound)
+
+
+def _solve_cbc(m: Model, limit_s: float) -> tuple[str, float | None]:
+    solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=limit_s, gapRel=m.inp.mip_gap)
+    try:
+        m.prob.solve(solver)
+    except pulp.PulpSolverError as exc:
+        raise OptimiserError(f"cbc: {exc}") from exc
+    if m.prob.status == pulp.LpStatusOptimal and m.prob.sol_status in (1, 2):
+        return ("optimal" if m.prob.sol_status == 1 else "time_limit"), None
+    raise OptimiserError(f"cbc: {pulp.LpStatus[m.prob.status]}")
 
 
 def _solve_once(m: Model, limit_s: float) -> tuple[str, str, float | None]:
     """Return (solver, status, gap); status is optimal or time_limit (feasible, not proven)."""
+    order = [("highs", _solve_highs), ("cbc", _solve_cbc)]
+    if m.inp.solver == "cbc":
+        order.reverse()
     errors = []
-    for name, solver in _solvers(m.inp, limit_s):
+    for name, solve in order:
         try:
-            m.prob.solve(solver)
-        except pulp.PulpSolverError as exc:
-            errors.append(f"{name}: {exc}")
+            status, gap = solve(m, limit_s)
+        except OptimiserError as exc:
+            errors.append(str(exc))
             continue
-        if name == "highs":
-            highs = m.prob.solverModel
-            info = highs.getInfo()
-            model_status = highs.modelStatusToString(highs.getModelStatus())
-            if info.primal_solution_status != 2:  # no feasible solution
-                errors.append(f"highs: {model_status}")
-                continue
-            optimal = highs.getModelStatus() == highs.getModelStatus().kOptimal
-            gap = info.mip_gap if m.prob.isMIP() else 0.0
-            if gap is not None and gap > 1e30:
-                gap = None
-            return name, "optimal" if optimal else "time_limit", gap
-        if m.prob.status == pulp.LpStatusOptimal and m.prob.sol_status in (1, 2):
-            status = "optimal" if m.prob.sol_status == 1 else "time_limit"
-            return name, status, None
-        errors.append(f"{name}: {pulp.LpStatus[m.prob.status]}")
+        return name, status, gap
     raise OptimiserError("no schedule: " + "; ".join(errors))
 
 
@@ -93,12 +174,6 @@ def _simultaneous(m: Model) -> set[tuple[int, int]]:
         for t in range(m.T)
         if _value(bv.ch[t]) > SIMULTANEOUS_MW and _value(bv.dis[t]) > SIMULTANEOUS_MW
     }
-
-
-def _size(m: Model) -> ModelSize:
-    variables = m.prob.variables()
-    binaries = sum(1 for v in variables if v.cat == pulp.LpInteger)
-    return ModelSize(len(variables), binaries, m.n_constraints)
 
 
 def _solve_block(inp: OptimiserInput, award_mw, penalty_per_mwh: float) -> Schedule:
@@ -125,128 +200,8 @@ def _solve_block(inp: OptimiserInput, award_mw, penalty_per_mwh: float) -> Sched
     return read_schedule(m, solver, status, gap, build_s, solve_s)
 
 
-def read_schedule(
-    m: Model, solver: str, status: str, gap: float | None, build_s: float, solve_s: float
-) -> Schedule:
-    inp, h, T = m.inp, m.h, m.T
-    sites: dict[str, SiteSchedule] = {}
-    batch = [[0.0] * T for _ in inp.sites]
-    jobs: list[JobPlacement] = []
-    deferred_value = 0.0
-    for jv in m.jobs:
-        origin = inp.sites[jv.site_index]
-        served_total = 0.0
-        placements = []
-        for d, xs in jv.x.items():
-            it = [0.0] * T
-            for t, v in xs.items():
-                it[t] = _value(v)
-                batch[d][t] += it[t]
-            energy = h * sum(it)
-            served_total += energy
-            if energy > 1e-6:
-                placements.append((d, it, energy))
-        if not placements:
-            placements.append((jv.site_index, [0.0] * T, 0.0))
-        deferred = max(0.0, jv.job.energy_mwh - served_total)
-        rebound = m.rebound[origin.node_code] * m.mean_pue(jv.site_index)
-        deferred_value += rebound * deferred
-        for k, (d, it, energy) in enumerate(placements):
-            jobs.append(
-                JobPlacement(
-                    job_name=jv.job.name,
-                    origin_site_code=origin.code,
-                    site_code=inp.sites[d].code,
-                    it_mw=it,
-                    energy_mwh=energy,
-                    deferred_mwh=deferred if k == 0 else 0.0,
-                )
-            )
-    bats: dict[int, list[BatterySchedule]] = defaultdict(list)
-    for bv in m.batteries:
-        spec = inp.sites[bv.site_index].batteries[bv.battery_index]
-        bats[bv.site_index].append(
-            BatterySchedule(
-                name=spec.name,
-                charge_mw=[_value(v) for v in bv.ch],
-                discharge_mw=[_value(v) for v in bv.dis],
-                soc_mwh=[_value(v) for v in bv.soc],
-            )
-        )
-    energy_cost = carbon_cost = reduction_revenue = 0.0
-    for si, site in enumerate(inp.sites):
-        load = [_value(v) for v in m.load[si]]
-        inference = sum(w.it_mw for w in site.workloads if w.kind == "inference")
-        training = [0.0] * T
-        deferred_mwh = 0.0
-        for wi, w in enumerate(site.workloads):
-            if w.kind != "training":
-                continue
-            ys = m.training.get((si, wi))
-            values = [_value(v) for v in ys] if ys else [w.it_mw] * T
-            training = [a + b for a, b in zip(training, values, strict=True)]
-            deferred_mwh += h * sum(w.it_mw - v for v in values)
-        deferred_value += m.rebound[site.node_code] * m.mean_pue(si) * deferred_mwh
-        price = inp.price_per_mwh[site.node_code]
-        effective = m.price[site.node_code]
-        energy_cost += h * sum(p * q for p, q in zip(price, load, strict=True))
-        carbon_cost += h * sum((e - p) * q for e, p, q in zip(effective, price, load, strict=True))
-        rp = (inp.reduction_price_per_mwh or {}).get(site.node_code)
-        reduction_revenue += sum(h * rp[t] * _value(v) for t, v in m.red[si].items())
-        u, thr = m.usual[si], m.threshold[si]
-        r = m.reduced[si]
-        if r:  # the model's own indicator where it has one
-            reduced = [t in r and _value(r[t]) > 0.5 for t in range(T)]
-        else:
-            reduced = [u[t] - load[t] > thr + 1e-6 for t in range(T)]
-        events = sum(1 for t in range(T) if reduced[t] and (t == 0 or not reduced[t - 1]))
-        sites[site.code] = SiteSchedule(
-            site_code=site.code,
-            node_code=site.node_code,
-            facility_mw=load,
-            usual_facility_mw=list(u),
-            pue=list(m.pue[si]),
-            it_mw_by_kind={"inference": [inference] * T, "training": training, "batch": batch[si]},
-            training_deferred_mwh=deferred_mwh,
-            batteries=bats[si],
-            reduced=reduced,
-            events=events,
-        )
-    nodes: dict[str, NodeSchedule] = {}
-    for s in sites.values():
-        node = nodes.setdefault(s.node_code, NodeSchedule(s.node_code, [0.0] * T, [0.0] * T))
-        node.facility_mw = [a + b for a, b in zip(node.facility_mw, s.facility_mw, strict=True)]
-        node.usual_facility_mw = [
-            a + b for a, b in zip(node.usual_facility_mw, s.usual_facility_mw, strict=True)
-        ]
-    penalty = 0.0
-    for n, under in m.under.items():
-        slack = [_value(a) - _value(b) for a, b in zip(under, m.over[n], strict=True)]
-        nodes[n].slack_mw = slack
-    if m.under:
-        penalty = pulp.value(m.prob.objective) - (
-            energy_cost + carbon_cost - reduction_revenue + deferred_value
-        )
-    return Schedule(
-        interval_starts=list(inp.interval_starts),
-        interval_hours=h,
-        sites=sites,
-        jobs=jobs,
-        nodes=nodes,
-        objective=ObjectiveBreakdown(
-            energy_cost, carbon_cost, reduction_revenue, deferred_value, max(0.0, penalty)
-        ),
-        status=status,
-        solver=solver,
-        size=_size(m),
-        build_seconds=build_s,
-        solve_seconds=solve_s,
-        mip_gap=gap,
-    )
-
-
-def _blocks(inp: OptimiserInput, award_mw) -> list[list[int]]:
-    """Connected groups of sites: same organisation (relocation), same awarded node."""
+def blocks(inp: OptimiserInput, award_mw=None) -> list[list[int]]:
+    """Connected groups of site positions: same organisation (relocation), same awarded node."""
     parent = list(range(len(inp.sites)))
 
     def find(i: int) -> int:
@@ -265,59 +220,14 @@ def _blocks(inp: OptimiserInput, award_mw) -> list[list[int]]:
                 parent[find(si)] = find(first[key])
             else:
                 first[key] = si
-    groups: dict[int, list[int]] = defaultdict(list)
+    groups: dict[int, list[int]] = {}
     for si in range(len(inp.sites)):
-        groups[find(si)].append(si)
+        groups.setdefault(find(si), []).append(si)
     return list(groups.values())
 
 
-def _merge(parts: list[Schedule]) -> Schedule:
-    first = parts[0]
-    statuses = {p.status for p in parts}
-    gaps = [p.mip_gap for p in parts if p.mip_gap is not None]
-    nodes: dict[str, NodeSchedule] = {}
-    for p in parts:
-        for n, ns in p.nodes.items():
-            if n in nodes:  # a node split over blocks (never when it carries an award)
-                agg = nodes[n]
-                agg.facility_mw = [
-                    a + b for a, b in zip(agg.facility_mw, ns.facility_mw, strict=True)
-                ]
-                agg.usual_facility_mw = [
-                    a + b for a, b in zip(agg.usual_facility_mw, ns.usual_facility_mw, strict=True)
-                ]
-            else:
-                nodes[n] = replace(ns)
-    objective = ObjectiveBreakdown(
-        *(
-            sum(getattr(p.objective, f) for p in parts)
-            for f in (
-                "energy_cost",
-                "carbon_cost",
-                "reduction_revenue",
-                "deferred_value",
-                "slack_penalty",
-            )
-        )
-    )
-    size = parts[0].size
-    for p in parts[1:]:
-        size = size + p.size
-    return Schedule(
-        interval_starts=first.interval_starts,
-        interval_hours=first.interval_hours,
-        sites={code: s for p in parts for code, s in p.sites.items()},
-        jobs=[j for p in parts for j in p.jobs],
-        nodes=nodes,
-        objective=objective,
-        status="optimal" if statuses == {"optimal"} else "time_limit",
-        solver="+".join(sorted({p.solver for p in parts})),
-        size=size,
-        build_seconds=sum(p.build_seconds for p in parts),
-        solve_seconds=sum(p.solve_seconds for p in parts),
-        mip_gap=max(gaps) if gaps else None,
-        blocks=len(parts),
-    )
+def default_workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 def optimise(
@@ -326,20 +236,35 @@ def optimise(
     award_mw: dict[str, list[float]] | None = None,
     penalty_per_mwh: float = 1e5,
     decompose: bool = False,
+    workers: int | None = None,
+    progress: Progress | None = None,
 ) -> Schedule:
     """The cheapest schedule of the portfolio against ``inp``'s prices (see ``model.py``).
 
     ``award_mw[node]`` fixes the node's total facility load per interval, with a slack
-    penalised at ``penalty_per_mwh``. ``decompose`` solves independent blocks of sites apart.
+    penalised at ``penalty_per_mwh``. ``decompose`` solves independent blocks of sites apart,
+    on ``workers`` threads (default: the CPU count, at most 4), and reports
+    ``progress(fraction of blocks done, message)`` after each block; ``decompose=False`` is the
+    one-MIP reference.
     """
     if not inp.sites:
         raise OptimiserError("no sites")
     if not decompose:
-        return _solve_block(inp, award_mw, penalty_per_mwh)
-    parts = []
-    for group in _blocks(inp, award_mw):
+        schedule = _solve_block(inp, award_mw, penalty_per_mwh)
+        if progress:
+            progress(1.0, "portfolio solved")
+        return schedule
+    subproblems = []
+    for group in blocks(inp, award_mw):
         sub = replace(inp, sites=[inp.sites[i] for i in group])
         nodes = {s.node_code for s in sub.sites}
         sub_award = {n: v for n, v in (award_mw or {}).items() if n in nodes} or None
-        parts.append(_solve_block(sub, sub_award, penalty_per_mwh))
-    return _merge(parts)
+        subproblems.append((sub, sub_award, penalty_per_mwh))
+    parts: list[Schedule] = []
+    workers = min(workers or default_workers(), len(subproblems))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for part in pool.map(lambda args: _solve_block(*args), subproblems):
+            parts.append(part)
+            if progress:
+                progress(len(parts) / len(subproblems), f"block {len(parts)} of {len(subproblems)}")
+    return merge_schedules(parts)
