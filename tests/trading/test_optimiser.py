@@ -227,3 +227,90 @@ def test_inference_never_changes_even_at_extreme_prices():
             assert s.facility_mw[t] >= s.pue[t] * spec - TOL - sum(
                 b.discharge_mw[t] for b in s.batteries
             )
+
+
+def test_load_may_rise_above_usual_where_the_events_limit_applies():
+    ts = starts(8)
+    # usual: the job at its even rate, 1 MWh over 1 h = 1 MW in t = 0..3
+    job = JobSpec("j", ts[0], ts[4], energy_mwh=1.0, max_it_mw=4.0, movable=False)
+    s = site(
+        workloads=[inference(1.0), WorkloadSpec("b", "batch", 4.0, jobs=(job,))],
+        max_events_per_day=1,  # the limit binds (2 x 1 < 8): event binaries are built
+    )
+    prices = [10.0, 100.0, 100.0, 100.0, 50.0, 50.0, 50.0, 50.0]
+    sched = optimise(OptimiserInput([s], ts, H, {"N1": prices}, mip_gap=1e-6))
+    # hand: the whole job at 4 MW in t = 0 (above usual), one event over t = 1..3
+    assert sched.sites["S1"].facility_mw == pytest.approx([5, 1, 1, 1, 1, 1, 1, 1], abs=TOL)
+    assert sched.sites["S1"].events == 1
+    assert sched.objective.total == pytest.approx(H * sum(prices) + 1.0 * 10.0, abs=1e-4)
+
+
+def _two_organisations():
+    """Two organisations of two sites; movable jobs, batteries, an events limit that binds."""
+    ts = starts(16)
+    prices = {
+        "N1": [30, 30, 40, 90, 120, 150, 90, 60, 40, 30, 80, 140, 160, 70, 40, 30],
+        "N2": [50, 45, 40, 40, 45, 60, 80, 90, 70, 60, 50, 45, 40, 60, 80, 90],
+    }
+    bat = BatterySpec("ups", 2.0, 1.0, 0.95, 0.95, 0.5, 1.0)
+    sites = []
+    for org in (1, 2):
+        for k, node in enumerate(("N1", "N2")):
+            job = JobSpec(f"j{org}{k}", ts[2], ts[14], 2.0, max_it_mw=1.5, movable=True)
+            sites.append(
+                site(
+                    f"O{org}{node}",
+                    node,
+                    org=org,
+                    sid=2 * org + k,
+                    workloads=[
+                        inference(2.0),
+                        training(2.0 + org, deferral_hours=1.0),
+                        WorkloadSpec("b", "batch", 2.0, jobs=(job,)),
+                    ],
+                    batteries=[bat] if k == 0 else [],
+                    max_events_per_day=1 + k,
+                    ramp_limit_mw_per_min=0.1,
+                )
+            )
+    return OptimiserInput(sites, ts, H, {n: [float(p) for p in v] for n, v in prices.items()})
+
+
+def test_blocks_give_the_one_mip_optimum():
+    """Organisations share no row, so solving them apart (on two threads) is the same MIP."""
+    inp = _two_organisations()
+    inp.mip_gap = 1e-7
+    whole = optimise(inp, decompose=False)
+    calls = []
+    parts = optimise(inp, decompose=True, workers=2, progress=lambda f, m: calls.append(f))
+    assert parts.blocks == 2 and whole.blocks == 1
+    assert whole.status == parts.status == "optimal"
+    assert parts.objective.total == pytest.approx(whole.objective.total, rel=1e-6)
+    assert sorted(calls) == [0.5, 1.0]
+    limits = {x.code: x.max_events_per_day for x in inp.sites}
+    for code, s in parts.sites.items():
+        assert s.events <= limits[code]
+        assert whole.sites[code].events <= limits[code]
+
+
+def test_gap_reached_is_stated_and_within_the_asked_gap():
+    inp = _two_organisations()
+    inp.mip_gap = 0.01
+    sched = optimise(inp, decompose=True)
+    assert sched.status == "optimal"
+    assert sched.mip_gap is not None and 0.0 <= sched.mip_gap <= 0.01
+    for s in sched.sites.values():  # never charge and discharge at once
+        for b in s.batteries:
+            assert all(c < TOL or d < TOL for c, d in zip(b.charge_mw, b.discharge_mw, strict=True))
+
+
+def test_build_curves_reports_progress_up_to_one():
+    inp = _two_organisations()
+    calls = []
+    build_curves(
+        inp, multipliers=(0.5, 1.0, 2.0), decompose=True, progress=lambda f, m: calls.append((f, m))
+    )
+    fractions = [f for f, _ in calls]
+    assert len(calls) == 3 * 2  # two blocks in each of three scenarios
+    assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
+    assert calls[0][1].startswith("scenario 1 of 3")

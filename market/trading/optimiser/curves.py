@@ -175,17 +175,23 @@ def build_curves(
     price_floor_per_mwh: float = 0.0,
     decompose: bool = False,
     progress: Callable[[float, str], None] | None = None,
+    workers: int | None = None,
 ) -> BidSet:
     """Solve every scenario and turn the node loads into curves (see the module docstring).
-    ``progress(fraction, message)`` is called after each scenario's solve."""
+    ``progress(fraction, message)`` is called after each scenario's solve, and with
+    ``decompose`` after each block of each scenario (fraction of all the work, rising to 1)."""
     if max_segments < 1:
         raise OptimiserError("max_segments must be at least 1")
     inputs = scenario_inputs(inp, multipliers, scenarios)
     schedules = []
-    for k, s in enumerate(inputs, start=1):
-        schedules.append(optimise(s, decompose=decompose))
-        if progress:
-            progress(k / len(inputs), f"scenario {k} of {len(inputs)} solved")
+    for k, s in enumerate(inputs):
+
+        def step(fraction: float, message: str, k: int = k) -> None:
+            progress((k + fraction) / len(inputs), f"scenario {k + 1} of {len(inputs)}: {message}")
+
+        schedules.append(
+            optimise(s, decompose=decompose, workers=workers, progress=step if progress else None)
+        )
     curves: list[BidCurve] = []
     limits = {
         "max_segments": max_segments,
