@@ -152,6 +152,13 @@ RULES: dict[str, list[Case]] = {
         )
     ],
     # --- dispatch: operators answer their own sites' instructions; traders watch -------------
+    # --- trading desk page ----------------------------------------------------------------
+    "trading:desk": [Case("get", by_role(302, 200, 403, 403, 200, 200))],
+    "trading:run-start": [Case("post", by_role(302, 302, 403, 403, 403, 302), fmt="form")],
+    "trading:run-submit": [Case("post", by_role(302, 302, 403, 403, 403, 302), "trun", fmt="form")],
+    "trading:curve-edit": [
+        Case("post", by_role(302, 302, 403, 403, 403, 302), "tcurve", fmt="form")
+    ],
     # --- trading desk API: traders write; regulators read; operators 403 -----------------
     "api:trading-forecast": [
         Case("get", DESK_READ_404, query="?market_day=2026-07-09"),

@@ -29,6 +29,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("sites/", include("sites.urls")),
     path("market/", include("market.exchange.urls")),
+    path("trading/", include("market.trading.urls")),
     path("dispatch/", include("dispatch.urls")),
     path("settlement/", include("settlement.urls")),
     path("api/", include((api_patterns, "api"))),

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
 from demo.simulate import simulate_history
 from market.exchange import services as exchange
+from market.trading import runs
+from tests.factories import BatteryFactory, JobFactory, SiteFactory, WorkloadFactory
+from vpp.intervals import day_bounds
 
 TRADING_DAY = date(2026, 7, 2)
+NAIVE = "seasonal_naive"  # two days of history suffice; the ridge model is tested elsewhere
 
 
 def _history(sim_now, days: int):
@@ -30,3 +35,44 @@ def market_history(db, sim_now):
 def short_history(db, sim_now):
     """Two published days only (enough for seasonal-naive)."""
     return _history(sim_now, 2)
+
+
+def make_portfolio(operator_a, operator_b, nodes):
+    """Three sites at two nodes: training that can be deferred, a battery, a batch job."""
+    day_start, day_end = day_bounds(TRADING_DAY)
+    a = SiteFactory(organisation=operator_a.organisation, node=nodes["E-LOAD"], code="east-a")
+    WorkloadFactory(site=a, kind="inference", it_mw=Decimal("6"))
+    WorkloadFactory(
+        site=a,
+        kind="training",
+        it_mw=Decimal("10"),
+        interruptible=True,
+        power_cap_floor_fraction=Decimal("0.2"),
+        max_deferral_hours=Decimal("4"),
+    )
+    b = SiteFactory(organisation=operator_b.organisation, node=nodes["E-LOAD"], code="east-b")
+    WorkloadFactory(site=b, kind="inference", it_mw=Decimal("8"))
+    BatteryFactory(site=b)
+    c = SiteFactory(organisation=operator_a.organisation, node=nodes["N-COAL"], code="north-c")
+    WorkloadFactory(site=c, kind="inference", it_mw=Decimal("5"))
+    batch = WorkloadFactory(site=c, kind="batch", it_mw=Decimal("10"))
+    JobFactory(
+        workload=batch,
+        release_at=day_start,
+        deadline_at=day_end,
+        energy_mwh=Decimal("60"),
+        max_it_mw=Decimal("8"),
+    )
+    return [a, b, c]
+
+
+@pytest.fixture
+def portfolio(short_history, operator_a, operator_b, nodes):
+    return make_portfolio(operator_a, operator_b, nodes)
+
+
+@pytest.fixture
+def done_run(portfolio, trader):
+    run = runs.start_run(market_day=TRADING_DAY, user=trader, model_name=NAIVE)
+    # The task's service, in this process (the worker test below runs it through Celery).
+    return runs.execute_run(run_id=run.pk)

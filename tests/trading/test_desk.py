@@ -12,57 +12,11 @@ from demo.simulate import run_day_ahead
 from market.exchange.models import Award, BidSegment
 from market.trading import bidding, runs
 from market.trading.models import AwardReceived, BidSubmission, ProposedCurve, ScheduleLine
-from tests.factories import BatteryFactory, JobFactory, SiteFactory, WorkloadFactory
-from tests.trading.conftest import TRADING_DAY
+from tests.trading.conftest import NAIVE, TRADING_DAY
 from vpp.errors import ApplicationError
-from vpp.intervals import day_bounds
 from vpp.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
-
-
-def make_portfolio(operator_a, operator_b, nodes):
-    """Three sites at two nodes: training that can be deferred, a battery, a batch job."""
-    day_start, day_end = day_bounds(TRADING_DAY)
-    a = SiteFactory(organisation=operator_a.organisation, node=nodes["E-LOAD"], code="east-a")
-    WorkloadFactory(site=a, kind="inference", it_mw=Decimal("6"))
-    WorkloadFactory(
-        site=a,
-        kind="training",
-        it_mw=Decimal("10"),
-        interruptible=True,
-        power_cap_floor_fraction=Decimal("0.2"),
-        max_deferral_hours=Decimal("4"),
-    )
-    b = SiteFactory(organisation=operator_b.organisation, node=nodes["E-LOAD"], code="east-b")
-    WorkloadFactory(site=b, kind="inference", it_mw=Decimal("8"))
-    BatteryFactory(site=b)
-    c = SiteFactory(organisation=operator_a.organisation, node=nodes["N-COAL"], code="north-c")
-    WorkloadFactory(site=c, kind="inference", it_mw=Decimal("5"))
-    batch = WorkloadFactory(site=c, kind="batch", it_mw=Decimal("10"))
-    JobFactory(
-        workload=batch,
-        release_at=day_start,
-        deadline_at=day_end,
-        energy_mwh=Decimal("60"),
-        max_it_mw=Decimal("8"),
-    )
-    return [a, b, c]
-
-
-@pytest.fixture
-def portfolio(short_history, operator_a, operator_b, nodes):
-    return make_portfolio(operator_a, operator_b, nodes)
-
-
-NAIVE = "seasonal_naive"  # two days of history suffice; the ridge model is tested elsewhere
-
-
-@pytest.fixture
-def done_run(portfolio, trader):
-    run = runs.start_run(market_day=TRADING_DAY, user=trader, model_name=NAIVE)
-    # The task's service, in this process (the worker test below runs it through Celery).
-    return runs.execute_run(run_id=run.pk)
 
 
 def test_run_stores_schedule_curves_and_expected_value(done_run, portfolio):
