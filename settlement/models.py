@@ -201,3 +201,11 @@ class BaselineResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.site_id} {self.market_day} by {self.method}"
+
+
+from .statement_models import (  # noqa: E402, F401  (runs and statements: own module)
+    ImmutableError,
+    SettlementRun,
+    Statement,
+    StatementLine,
+)
