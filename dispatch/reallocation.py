@@ -173,7 +173,10 @@ def open_position(
     now: datetime,
     instruction: Instruction | None = None,
 ) -> OpenPosition:
-    price = price_per_mwh if price_per_mwh is not None else Decimal("0")
+    # SQLite's Max() over a decimal column comes back as a float-born Decimal: quantize here.
+    price = Decimal(str(price_per_mwh if price_per_mwh is not None else 0)).quantize(
+        Decimal("0.01")
+    )
     hours = Decimal(str(interval_hours()))
     position = OpenPosition(
         node_code=node_code,
