@@ -68,14 +68,14 @@ def canonical_csv_from_results(lines) -> str:
     return _write(_rows([(site.code if site else "", r) for site, r in lines]))
 
 
-def _ordered(statement) -> list:
+def ordered_lines(statement) -> list:
     lines = list(statement.lines.all())
     return sorted(lines, key=lambda x: (x.site_id is None, x.site_code))
 
 
 def canonical_csv(statement, lines=None) -> str:
     """The canonical CSV of stored lines (all of them unless ``lines`` is given)."""
-    lines = _ordered(statement) if lines is None else lines
+    lines = ordered_lines(statement) if lines is None else lines
     return _write(_rows([(x.site_code, x) for x in lines]))
 
 
@@ -126,6 +126,7 @@ def pdf_report(statement) -> bytes:
     pdf = FPDF(orientation="L")
     pdf.set_creation_date(statement.created_at)
     pdf.set_title(f"Settlement statement {statement.market_day} v{statement.version}")
+    pdf.set_subject(f"checksum_sha256 {statement.checksum}")
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 14)
     pdf.cell(0, 8, f"Settlement statement {statement.market_day} version {statement.version}",
@@ -142,7 +143,7 @@ def pdf_report(statement) -> bytes:
         pdf.cell(w, 5, h, border=1)
     pdf.ln()
     pdf.set_font("Helvetica", size=8)
-    for x in _ordered(statement):
+    for x in ordered_lines(statement):
         cells = (x.site_code or "portfolio", _fmt(x.instructed_mwh, 6), _fmt(x.delivered_mwh, 6),
                  _fmt(x.shortfall_mwh, 6), _fmt(x.performance_factor, 4), _fmt(x.da_credit, 2),
                  _fmt(x.rt_deviation, 2), _fmt(x.penalty, 2), _fmt(x.net_amount, 2))  # fmt: skip

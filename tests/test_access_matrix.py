@@ -52,6 +52,8 @@ EXCHANGE_READ = by_role(403, 200, 403, 403, 200, 200)
 DESK_READ = by_role(403, 200, 403, 403, 200, 200)
 DESK_READ_404 = by_role(403, 404, 403, 403, 404, 404)
 DESK_WRITE_400 = by_role(403, 400, 403, 403, 403, 400)
+PORTAL_READ = by_role(403, 200, 403, 403, 200, 200)
+PORTAL_PAGE = by_role(302, 200, 403, 403, 200, 200)
 
 RULES: dict[str, list[Case]] = {
     # --- core -------------------------------------------------------------------------
@@ -195,6 +197,10 @@ RULES: dict[str, list[Case]] = {
         Case("post", by_role(403, 202, 403, 403, 403, 202), "submission_id", body="empty"),
     ],
     "dispatch:status": [Case("get", by_role(302, 200, 403, 403, 200, 200))],
+    # --- web experience: backtest page and CSV (portfolio-wide: traders and regulators) ----
+    "backtest:page": [Case("get", by_role(302, 200, 403, 403, 200, 200))],
+    "backtest:csv": [Case("get", by_role(302, 200, 403, 403, 200, 200))],
+    "console:console": [Case("get", by_role(302, 403, 200, 200, 403, 200))],
     "dispatch:inbox": [Case("get", by_role(302, 403, 200, 200, 403, 200))],
     "dispatch:confirm": [write_own("post", "instruction", ok=302, fmt="form", anon=302)],
     "dispatch:decline": [
@@ -215,6 +221,28 @@ RULES: dict[str, list[Case]] = {
         Case("get", by_role(302, 403, 200, 200, 403, 200)),
         Case("post", by_role(302, 403, 400, 400, 403, 400), body="empty", fmt="form"),
     ],
+    # --- settlement statements: the regulator portal (traders, regulators, admins read; traders
+    # and admins start runs), operators only their own lines; one statement row, no pipeline ---
+    "api:settlement-statements": [Case("get", PORTAL_READ)],
+    "api:settlement-statement": [Case("get", PORTAL_READ, "statement")],
+    "api:settlement-runs": [
+        Case("get", PORTAL_READ),
+        Case("post", by_role(403, 202, 403, 403, 403, 202), body="settle_day"),
+    ],
+    "api:settlement-run": [Case("get", PORTAL_READ, "srun")],
+    "api:settlement-methodology": [read_portfolio()],
+    "api:settlement-audit": [Case("get", PORTAL_READ)],
+    "api:settlement-my-lines": [read_portfolio()],
+    "settlement:statements": [
+        Case("get", PORTAL_PAGE),
+        Case("post", by_role(302, 302, 403, 403, 403, 302), body="settle_day", fmt="form"),
+    ],
+    "settlement:statement": [Case("get", PORTAL_PAGE, "statement")],
+    "settlement:statement-download": [Case("get", PORTAL_PAGE, "statement_csv")],
+    "settlement:run": [Case("get", PORTAL_PAGE, "srun")],
+    "settlement:methodology": [Case("get", by_role(302, 200, 200, 200, 200, 200))],
+    "settlement:audit": [Case("get", PORTAL_PAGE)],
+    "settlement:my-performance": [Case("get", by_role(302, 403, 200, 200, 403, 200))],
 }
 
 
@@ -355,6 +383,27 @@ def dispatch_world(world, sim_now):
 
 
 @pytest.fixture
+def statements_world(world):
+    """One stored statement (with a portfolio line) and a finished run: rows only."""
+    from settlement.models import SettlementRun, Statement, StatementLine
+
+    now = datetime(2026, 6, 30, tzinfo=UTC)
+    run = SettlementRun.objects.create(market_day=date(2026, 6, 29), state="done", created_at=now)
+    zero = Decimal("0")
+    st = Statement.objects.create(
+        market_day=date(2026, 6, 29), version=1, method={}, inputs={}, input_digest="0" * 64,
+        checksum="0" * 64, instructed_mwh=zero, delivered_mwh=zero, net_amount=zero,
+        created_at=now, run=run,
+    )  # fmt: skip
+    StatementLine.objects.create(
+        statement=st, site=None, site_code="", instructed_mwh=zero, delivered_mwh=zero,
+        shortfall_mwh=zero, da_credit=zero, rt_deviation=zero, penalty=zero, net_amount=zero,
+    )  # fmt: skip
+    return {"statement": {"pk": st.pk}, "statement_csv": {"pk": st.pk, "fmt": "csv"},
+            "srun": {"pk": run.pk}}  # fmt: skip
+
+
+@pytest.fixture
 def world(personas, org_a, nodes):
     site = SiteFactory(organisation=org_a, node=nodes["E-LOAD"])
     pool = WorkloadFactory(site=site, kind="batch", it_mw=Decimal("20"), name="pool")
@@ -429,6 +478,8 @@ def _body(kind, world, role):
     if kind == "delivery":
         return {"rows": [{"site": site.pk, "interval_start": "2026-07-01T09:45:00+08:00",
                           "load_mw": "3.5"}]}  # fmt: skip
+    if kind == "settle_day":
+        return {"market_day": "2026-06-29"}
     if kind == "empty":
         return {}
     return None
@@ -451,6 +502,8 @@ def test_access(name, case, role, world, personas, request):
         world = {**world, **request.getfixturevalue("dispatch_world")}
     if "trading" in name:
         world = {**world, **request.getfixturevalue("trading_world")}
+    if "statement" in name or "settlement-run" in name or name == "settlement:run":
+        world = {**world, **request.getfixturevalue("statements_world")}
     client = APIClient()
     if role != "anon":
         client.force_login(personas["admin" if role == "admin" else role])

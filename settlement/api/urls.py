@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -11,4 +11,5 @@ urlpatterns = [
         name="settlement-baseline-methods",
     ),
     path("baselines/", views.BaselineResultsView.as_view(), name="settlement-baselines"),
+    path("", include("settlement.api.statement_urls")),
 ]

@@ -186,6 +186,12 @@ EXCHANGE_RT_GATE_CLOSURE_MINUTES = env.int("EXCHANGE_RT_GATE_CLOSURE_MINUTES", d
 EXCHANGE_RT_HORIZON_HOURS = env.int("EXCHANGE_RT_HORIZON_HOURS", default=2)
 EXCHANGE_SOLVER_TIME_LIMIT_SECONDS = env.int("EXCHANGE_SOLVER_TIME_LIMIT_SECONDS", default=300)
 
+# --- settlement statements (rules in settlement/performance.py and docs/settlement.md) ------
+SETTLEMENT_BASELINE_METHOD = env("SETTLEMENT_BASELINE_METHOD", default="cn_similar_days")
+SETTLEMENT_TOLERANCE_FRACTION = env("SETTLEMENT_TOLERANCE_FRACTION", default="0.10")
+SETTLEMENT_PENALTY_FACTOR = env("SETTLEMENT_PENALTY_FACTOR", default="1.5")
+SETTLEMENT_PERFORMANCE_FACTOR_CAP = env("SETTLEMENT_PERFORMANCE_FACTOR_CAP", default="1.2")
+
 # --- trading desk -------------------------------------------------------------------------
 TRADING_EXCHANGE_CLIENT = env(
     "TRADING_EXCHANGE_CLIENT", default="market.exchange.client.LocalExchangeClient"

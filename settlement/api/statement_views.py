@@ -1,0 +1,207 @@
+"""Settlement API, second half: statements (list, detail with versions and changes), settlement
+runs (start one, poll its progress), the methodology, the audit trail, and an operator's own
+lines.
+
+Roles: statements, runs and the audit trail are read by traders, regulators and admins; runs are
+started by traders and admins (regulators never write). Operators read their own sites' lines
+only (``my-lines``), never the portfolio or another company's lines.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from sites.selectors import sites_visible_to
+from vpp.api.fields import AwareDateTimeField
+from vpp.api.permissions import RoleRequired
+from vpp.errors import ApplicationError
+from vpp.models import AuditEvent
+
+from .. import pipeline
+from ..methodology import methodology
+from ..models import SettlementRun, Statement, StatementLine
+
+PORTAL_ROLES = ("trader", "regulator")
+
+
+class LineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StatementLine
+        fields = ["site_code", "instructed_mwh", "delivered_mwh", "shortfall_mwh",
+                  "performance_factor", "da_credit", "rt_deviation", "penalty", "net_amount",
+                  "flags"]  # fmt: skip
+
+
+class LineWithIntervalsSerializer(LineSerializer):
+    market_day = serializers.DateField(source="statement.market_day")
+    version = serializers.IntegerField(source="statement.version")
+
+    class Meta(LineSerializer.Meta):
+        fields = ["market_day", "version", *LineSerializer.Meta.fields, "intervals"]
+
+
+class StatementSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Statement
+        fields = ["id", "market_day", "version", "previous", "currency", "checksum",
+                  "input_digest", "instructed_mwh", "delivered_mwh", "net_amount",
+                  "created_at"]  # fmt: skip
+
+
+class StatementDetailSerializer(StatementSerializer):
+    lines = LineSerializer(many=True)
+    versions = serializers.SerializerMethodField()
+
+    class Meta(StatementSerializer.Meta):
+        fields = [*StatementSerializer.Meta.fields, "method", "inputs", "changes", "versions",
+                  "lines"]  # fmt: skip
+
+    def get_versions(self, obj) -> list[dict]:
+        rows = Statement.objects.filter(market_day=obj.market_day).order_by("version")
+        return list(rows.values("id", "version", "checksum", "created_at"))
+
+
+class RunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SettlementRun
+        fields = ["id", "market_day", "state", "stage", "progress_pct", "message", "error",
+                  "created_at", "finished_at", "statement", "new_version"]  # fmt: skip
+
+
+class StartRunSerializer(serializers.Serializer):
+    market_day = serializers.DateField()
+
+
+class AuditSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", default=None)
+
+    class Meta:
+        model = AuditEvent
+        fields = ["id", "at", "actor", "action", "object_type", "object_id", "changes"]
+
+
+class AuditFilterSerializer(serializers.Serializer):
+    action = serializers.CharField(required=False)
+    object_type = serializers.CharField(required=False)
+    since = AwareDateTimeField(required=False)
+    until = AwareDateTimeField(required=False)
+
+
+def _day_param(request) -> date | None:
+    text = request.query_params.get("market_day")
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise ApplicationError(f"{text!r} is not a date (YYYY-MM-DD)", field="market_day") from exc
+
+
+class StatementsView(generics.ListAPIView):
+    """Statements, newest day and version first (``?market_day=YYYY-MM-DD``)."""
+
+    permission_classes = [RoleRequired]
+    allowed_roles = PORTAL_ROLES
+    serializer_class = StatementSerializer
+
+    def get_queryset(self):
+        qs = Statement.objects.all()
+        day = _day_param(self.request)
+        return qs.filter(market_day=day) if day else qs
+
+
+class StatementView(generics.RetrieveAPIView):
+    """One statement version: method, input versions, checksum, changes, versions, lines."""
+
+    permission_classes = [RoleRequired]
+    allowed_roles = PORTAL_ROLES
+    serializer_class = StatementDetailSerializer
+    queryset = Statement.objects.prefetch_related("lines")
+
+
+class RunsView(generics.ListCreateAPIView):
+    """GET: settlement runs. POST ``{market_day}``: start (or join) the day's pipeline: 202."""
+
+    permission_classes = [RoleRequired]
+    allowed_roles = PORTAL_ROLES
+    serializer_class = RunSerializer
+    queryset = SettlementRun.objects.all()
+
+    def create(self, request, *args, **kwargs):
+        if request.user.role == "regulator":
+            return Response({"detail": "regulators read only"}, status=status.HTTP_403_FORBIDDEN)
+        body = StartRunSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        run, created = pipeline.start_run(day=body.validated_data["market_day"], actor=request.user)
+        return Response({**RunSerializer(run).data, "created": created}, status=202)
+
+
+class RunView(generics.RetrieveAPIView):
+    """One run's progress (the page polls this)."""
+
+    permission_classes = [RoleRequired]
+    allowed_roles = PORTAL_ROLES
+    serializer_class = RunSerializer
+    queryset = SettlementRun.objects.all()
+
+
+class MethodologyView(APIView):
+    """Baseline methods with their parameters, and the money rules (any signed-in role)."""
+
+    permission_classes = [RoleRequired]
+    allowed_roles = ("trader", "regulator", "operator")
+
+    def get(self, request):
+        return Response(methodology())
+
+
+class AuditView(generics.ListAPIView):
+    """The audit trail (``?action=&object_type=&since=&until=``, aware ISO 8601 times)."""
+
+    permission_classes = [RoleRequired]
+    allowed_roles = PORTAL_ROLES
+    serializer_class = AuditSerializer
+
+    def get_queryset(self):
+        f = AuditFilterSerializer(data=self.request.query_params)
+        f.is_valid(raise_exception=True)
+        qs = AuditEvent.objects.select_related("actor")
+        v = f.validated_data
+        if v.get("action"):
+            qs = qs.filter(action__startswith=v["action"])
+        if v.get("object_type"):
+            qs = qs.filter(object_type=v["object_type"])
+        if v.get("since"):
+            qs = qs.filter(at__gte=v["since"])
+        if v.get("until"):
+            qs = qs.filter(at__lt=v["until"])
+        return qs[:500]
+
+
+class MyLinesView(generics.ListAPIView):
+    """Site lines (with intervals) of the sites you may see, latest version of each day
+    (``?market_day=``). An operator sees their organisation's sites only."""
+
+    permission_classes = [RoleRequired]
+    allowed_roles = ("operator", *PORTAL_ROLES)
+    serializer_class = LineWithIntervalsSerializer
+
+    def get_queryset(self):
+        return my_lines(self.request.user, _day_param(self.request))
+
+
+def my_lines(user, day: date | None = None):
+    latest = Statement.objects.filter(next_version__isnull=True)
+    if day:
+        latest = latest.filter(market_day=day)
+    return (
+        StatementLine.objects.filter(
+            statement__in=latest, site__in=sites_visible_to(user), site__isnull=False
+        )
+        .select_related("statement")
+        .order_by("-statement__market_day", "site_code")
+    )
