@@ -5,7 +5,9 @@
 
 Prints, per preset, the time to compute the baseline of one site-day from a synthetic 15-minute
 history (a daily shape with a weekday/weekend level and noise). The meter-intake and full
-settlement benchmark (1,000 sites x 30 days) is still to come.
+settlement benchmark (ingest and settle N sites x D days on PostgreSQL) is the ``pipeline``
+mode: ``.venv/bin/python bench/settlement.py pipeline --sites 1000 --days 30``
+(see bench/settlement_pipeline.py).
 """
 
 from __future__ import annotations
@@ -65,5 +67,21 @@ def main() -> None:
         print(f"{name:<20} {per * 1000:14.2f} {1 / per:14.1f}")
 
 
+def pipeline_main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="settlement.py pipeline")
+    parser.add_argument("--sites", type=int, default=100)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--db", default="bench_settlement")
+    parser.add_argument("--ingest-only", action="store_true")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from settlement_pipeline import main as run  # noqa: PLC0415
+
+    run(args.sites, args.days, args.db, settle=not args.ingest_only)
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["pipeline"]:
+        pipeline_main(sys.argv[2:])
+    else:
+        main()

@@ -131,3 +131,44 @@ def test_a_day_not_yet_over_is_refused(site_a, sim_now):
     with pytest.raises(ApplicationError) as exc:
         pipeline.start_run(day=DAY.replace(month=7, day=1), actor=None)
     assert exc.value.field == "market_day"
+
+
+def test_published_exchange_prices_win_over_award_prices(world, site_b):
+    # The real exchange client reads published auctions only (rows made here, no clearing run).
+    from market.exchange import services as exchange
+    from market.exchange.models import Auction, Node, NodePrice
+
+    exchange.install_default_market()
+    node = Node.objects.get(code="S-LOAD")
+    for kind, price in (("da", "300.00"), ("rt", "500.00")):
+        auction = Auction.objects.create(
+            kind=kind, market_day=DAY, first_interval=EVENT[0], interval_count=1,
+            gate_closure_at=EVENT[0], state="published", opened_at=EVENT[0],
+        )  # fmt: skip
+        NodePrice.objects.create(
+            auction=auction, node=node, interval_start=EVENT[0], price_per_mwh=Decimal(price),
+            demand_mw=100.0,
+        )  # fmt: skip
+    st = pipeline.run_inline(day=DAY).statement
+    b = st.lines.get(site_code="beta-1")
+    first = b.intervals[0]
+    assert (first["da_price_per_mwh"], first["rt_price_per_mwh"], first["rt_price_source"]) == (
+        "300.00", "500.00", "rt")  # fmt: skip
+    # interval 0: credit 0.25*300 = 75, deviation -0.125*500 = -62.5, penalty 0.1*1.5*300 = 45;
+    # intervals 1-3 as before (100, -50, 60 each)
+    assert (b.da_credit, b.rt_deviation, b.penalty, b.net_amount) == (
+        Decimal("375.00"), Decimal("-212.50"), Decimal("225.00"), Decimal("-62.50"))  # fmt: skip
+    assert b.flags == {"rt_price_from_da": 3}
+    assert st.inputs["prices"]["rt_points"] == 1 and st.inputs["prices"]["da_from_awards"] == 7
+
+
+def test_estimated_meter_flag_reaches_the_line(world, site_a):
+    from settlement.models import MeterReading
+
+    # a gap: the event interval's reading is retired (as if it never arrived); VEE fills it
+    MeterReading.objects.filter(site=site_a, interval_start=EVENT[1], is_current=True).update(
+        is_current=False
+    )
+    st = pipeline.run_inline(day=DAY).statement
+    a = st.lines.get(site_code="alpha-1")
+    assert a.intervals[1]["flags"] == ["estimated"] and a.flags["estimated"] == 1
