@@ -13,8 +13,11 @@ from vpp.models import MarketNode, User
 
 
 class MeSerializer(serializers.ModelSerializer):
-    organisation = serializers.CharField(source="organisation.name", default=None)
-    organisation_kind = serializers.CharField(source="organisation.kind", default=None)
+    # An admin may belong to no organisation: null, and the schema says so.
+    organisation = serializers.CharField(source="organisation.name", default=None, allow_null=True)
+    organisation_kind = serializers.CharField(
+        source="organisation.kind", default=None, allow_null=True
+    )
 
     class Meta:
         model = User
