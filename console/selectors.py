@@ -44,18 +44,19 @@ def pending_instructions(user: User, limit: int = 50) -> list[Instruction]:
 
 
 def dispatch_record(user: User, days: int = RECENT_DAYS) -> dict:
-    """Counts of the last ``days`` market days' instructions by state, and the reduction MWh
-    asked of the sites in confirmed ones (reduction_mw x interval hours)."""
+    """Counts of the last ``days`` market days' (and tomorrow's) instructions by state, and
+    the reduction MWh asked of the sites in confirmed ones (reduction_mw x interval hours)."""
     today = market_day_of(clock.now())
     first = today - timedelta(days=days - 1)
+    last = today + timedelta(days=1)  # tomorrow's instructions exist once its auction cleared
     qs = Instruction.objects.filter(
-        site__in=sites_managed_by(user), market_day__gte=first, market_day__lte=today
+        site__in=sites_managed_by(user), market_day__gte=first, market_day__lte=last
     )
     counts = dict(qs.values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
     asked = qs.filter(state="confirmed").aggregate(mw=Sum("reduction_mw"))["mw"] or Decimal("0")
     return {
         "first_day": first,
-        "last_day": today,
+        "last_day": last,
         "counts": {s: counts.get(s, 0) for s in ("confirmed", "declined", "expired", "pending")},
         "confirmed_reduction_mwh": (asked * Decimal(str(interval_hours()))).quantize(
             Decimal("0.001")

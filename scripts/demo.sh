@@ -16,5 +16,7 @@ rm -f var/demo.sqlite3
 log "building the demo database"
 "$PY" manage.py migrate --verbosity 0
 "$PY" manage.py demo_setup
+log "backtest: the month before the demo day, with and without flexibility"
+"$PY" manage.py backtest --days 30
 log "serving on http://127.0.0.1:${PORT:-8000}/  (Ctrl-C to stop)"
 exec "$PY" manage.py runserver "127.0.0.1:${PORT:-8000}" --noreload

@@ -4,6 +4,7 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 PY="$VENV/bin/python"
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1  # browser tests use Debian's chromium, never a download
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 
@@ -55,4 +56,10 @@ ensure_redis() {
     --dir /tmp --logfile /tmp/vpp-redis.log
   for _ in $(seq 1 20); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.5; done
   redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null || { echo "Redis did not start" >&2; exit 1; }
+}
+
+ensure_chromium() {  # the browser tests drive Debian's Chromium; Playwright never downloads one
+  export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+  if command -v chromium >/dev/null 2>&1; then return; fi
+  apt_install chromium
 }

@@ -8,6 +8,7 @@ cd "$ROOT"
 ensure_venv dev
 ensure_postgres
 ensure_redis
+ensure_chromium
 mkdir -p var test-artifacts
 export DJANGO_SETTINGS_MODULE=vpp.settings.test
 export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/vpp}"
