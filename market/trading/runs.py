@@ -92,8 +92,20 @@ def start_run(
     )
     from .tasks import run_optimisation  # the task module imports this one
 
-    transaction.on_commit(lambda: run_optimisation.delay(run.pk))
+    transaction.on_commit(lambda: _enqueue(run.pk, run_optimisation))
     return run
+
+
+def _enqueue(run_id: int, task) -> None:
+    """Queue the run; when the broker refuses, fail the run (so the next start is not handed
+    this never-queued run) and let the error reach the API, which answers 503."""
+    try:
+        task.delay(run_id)
+    except Exception:
+        OptimisationRun.objects.filter(pk=run_id, state="queued").update(
+            state="failed", error="the task queue was unavailable", progress_message="not queued"
+        )
+        raise
 
 
 def _progress(run_id: int, pct: int, message: str) -> None:
