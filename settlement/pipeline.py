@@ -149,6 +149,25 @@ def fail(*, run_id: int, error: str) -> None:
     )
 
 
+def settle_due() -> int | None:
+    """Beat: start the run of the market day before today (market clock) when it has
+    instructions and no statement or run yet. Re-settlement after corrections is started by a
+    user. Returns the run id started, or ``None``."""
+    from datetime import timedelta
+
+    from vpp.intervals import market_day_of
+
+    from .models import Statement
+
+    day = market_day_of(clock.now()) - timedelta(days=1)
+    if Statement.objects.filter(market_day=day).exists():
+        return None
+    if SettlementRun.objects.filter(market_day=day).exists() or not _site_ids(day):
+        return None
+    run, created = start_run(day=day, actor=None)
+    return run.pk if created else None
+
+
 def run_inline(*, day: date, actor: User | None = None) -> SettlementRun:
     """The whole pipeline in this process (the demo, the bench, tests of the maths)."""
     run, _ = start_run(day=day, actor=actor, queue=False)

@@ -43,6 +43,11 @@ def statement(run_id: int) -> int:
     return _run(pipeline.statement, run_id)
 
 
+@shared_task(name="settlement.settle_due", acks_late=True)
+def settle_due() -> int | None:
+    return pipeline.settle_due()
+
+
 def queue_pipeline(run_id: int) -> None:
     chain(
         collect.si(run_id), validate.si(run_id), baselines.si(run_id), statement.si(run_id)

@@ -105,3 +105,32 @@ def test_runs_api_refuses_bad_days(site_a, trader_api, regulator_api, sim_now):
     future = trader_api.post(url, {"market_day": "2026-07-01"}, format="json")  # not over yet
     assert future.status_code == 400 and "market_day" in future.json()
     assert regulator_api.post(url, {"market_day": "2026-06-29"}, format="json").status_code == 403
+
+
+def test_statement_page_lists_versions_and_changes(statement, client, trader, site_b):
+    from decimal import Decimal
+
+    from .statement_world import EVENT, set_day_load
+
+    set_day_load(site_b, EVENT[:1], Decimal("9"), "b-corrected")
+    v2 = pipeline.run_inline(day=DAY).statement
+    page = browser(client, trader).get(reverse("settlement:statement", args=[v2.pk]))
+    html = page.content.decode()
+    assert "Changes against version 1" in html and EVENT[0].isoformat() in html
+    assert (
+        v2.checksum in html
+        and f'href="{reverse("settlement:statement", args=[statement.pk])}"' in html
+    )
+    listing = client.get(reverse("settlement:statements")).content.decode()
+    assert listing.count(f"{DAY}</a>") == 2  # both versions listed
+
+
+def test_list_endpoints_query_counts(
+    statement, trader_api, operator_a_api, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(6):
+        assert trader_api.get(reverse("api:settlement-statements")).status_code == 200
+    with django_assert_max_num_queries(6):
+        assert operator_a_api.get(reverse("api:settlement-my-lines")).status_code == 200
+    with django_assert_max_num_queries(6):
+        assert trader_api.get(reverse("api:settlement-audit")).status_code == 200

@@ -172,3 +172,15 @@ def test_estimated_meter_flag_reaches_the_line(world, site_a):
     st = pipeline.run_inline(day=DAY).statement
     a = st.lines.get(site_code="alpha-1")
     assert a.intervals[1]["flags"] == ["estimated"] and a.flags["estimated"] == 1
+
+
+def test_beat_settles_the_previous_day_once(world, sim_now, django_capture_on_commit_callbacks):
+    from datetime import UTC, datetime
+
+    from settlement.models import SettlementRun
+
+    sim_now(datetime(2026, 6, 30, 17, tzinfo=UTC))  # 01:00 on 1 July, market time
+    with django_capture_on_commit_callbacks() as queued:
+        run_id = pipeline.settle_due()
+    assert SettlementRun.objects.get().pk == run_id and len(queued) == 1  # the chain
+    assert pipeline.settle_due() is None  # already claimed: nothing new

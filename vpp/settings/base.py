@@ -164,6 +164,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "market.trading.fetch_awards",
         "schedule": crontab(minute="*"),
     },
+    "settlement-settle-due": {
+        "task": "settlement.settle_due",
+        "schedule": crontab(minute=15),
+    },
 }
 
 LOGGING = {
