@@ -7,6 +7,7 @@ from rest_framework.routers import SimpleRouter
 
 from vpp import views
 from vpp.api import views as api_views
+from vpp.login import ThrottledLoginView
 
 router = SimpleRouter()
 router.register("nodes", api_views.MarketNodeViewSet, basename="node")
@@ -25,7 +26,7 @@ api_patterns = [
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("sites/", include("sites.urls")),
     path("market/", include("market.exchange.urls")),
