@@ -95,3 +95,6 @@ def test_two_market_days_run_end_to_end(demo_world, client):
     assert page.status_code == 200
     client.force_login(User.objects.get(username="operator"))
     assert client.get("/dispatch/inbox/").status_code == 200
+    console = client.get("/operator/")
+    assert console.status_code == 200
+    assert b"donghai-" in console.content and b"qilian-" not in console.content
