@@ -172,6 +172,10 @@ def run_inline(*, day: date, actor: User | None = None) -> SettlementRun:
     """The whole pipeline in this process (the demo, the bench, tests of the maths)."""
     run, _ = start_run(day=day, actor=actor, queue=False)
     for stage in (collect, validate, baselines, statement):
-        stage(run_id=run.pk)
+        try:
+            stage(run_id=run.pk)
+        except Exception as exc:  # the run must not stay claimed: mark it failed, as the tasks do
+            fail(run_id=run.pk, error=f"{stage.__name__}: {exc}")
+            break
     run.refresh_from_db()
     return run
