@@ -28,6 +28,8 @@ STAGES = ("collect", "validate", "baselines", "statement")
 
 def start_run(*, day: date, actor: User | None, queue: bool = True) -> tuple[SettlementRun, bool]:
     """Claim ``day`` and queue its pipeline: ``(run, created)``."""
+    if not 2000 <= day.year <= 2100:
+        raise ApplicationError("give a market day between 2000 and 2100", field="market_day")
     if day_bounds(day)[1] > clock.now():
         raise ApplicationError("the market day has not ended yet", field="market_day")
     try:

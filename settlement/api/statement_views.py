@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -28,7 +30,7 @@ from ..models import SettlementRun, Statement, StatementLine
 PORTAL_ROLES = ("trader", "regulator")
 
 
-class LineSerializer(serializers.ModelSerializer):
+class StatementLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = StatementLine
         fields = ["site_code", "instructed_mwh", "delivered_mwh", "shortfall_mwh",
@@ -36,12 +38,12 @@ class LineSerializer(serializers.ModelSerializer):
                   "flags"]  # fmt: skip
 
 
-class LineWithIntervalsSerializer(LineSerializer):
+class StatementSiteLineSerializer(StatementLineSerializer):
     market_day = serializers.DateField(source="statement.market_day")
     version = serializers.IntegerField(source="statement.version")
 
-    class Meta(LineSerializer.Meta):
-        fields = ["market_day", "version", *LineSerializer.Meta.fields, "intervals"]
+    class Meta(StatementLineSerializer.Meta):
+        fields = ["market_day", "version", *StatementLineSerializer.Meta.fields, "intervals"]
 
 
 class StatementSerializer(serializers.ModelSerializer):
@@ -53,7 +55,7 @@ class StatementSerializer(serializers.ModelSerializer):
 
 
 class StatementDetailSerializer(StatementSerializer):
-    lines = LineSerializer(many=True)
+    lines = StatementLineSerializer(many=True)
     versions = serializers.SerializerMethodField()
 
     class Meta(StatementSerializer.Meta):
@@ -65,18 +67,18 @@ class StatementDetailSerializer(StatementSerializer):
         return list(rows.values("id", "version", "checksum", "created_at"))
 
 
-class RunSerializer(serializers.ModelSerializer):
+class SettlementRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = SettlementRun
         fields = ["id", "market_day", "state", "stage", "progress_pct", "message", "error",
                   "created_at", "finished_at", "statement", "new_version"]  # fmt: skip
 
 
-class StartRunSerializer(serializers.Serializer):
+class SettlementStartSerializer(serializers.Serializer):
     market_day = serializers.DateField()
 
 
-class AuditSerializer(serializers.ModelSerializer):
+class AuditEventSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.username", default=None)
 
     class Meta:
@@ -101,6 +103,10 @@ def _day_param(request) -> date | None:
         raise ApplicationError(f"{text!r} is not a date (YYYY-MM-DD)", field="market_day") from exc
 
 
+DAY_FILTER = [OpenApiParameter("market_day", str, description="market day YYYY-MM-DD")]
+
+
+@extend_schema(parameters=DAY_FILTER)
 class StatementsView(generics.ListAPIView):
     """Statements, newest day and version first (``?market_day=YYYY-MM-DD``)."""
 
@@ -128,16 +134,20 @@ class RunsView(generics.ListCreateAPIView):
 
     permission_classes = [RoleRequired]
     allowed_roles = PORTAL_ROLES
-    serializer_class = RunSerializer
+    serializer_class = SettlementRunSerializer
     queryset = SettlementRun.objects.all()
+
+    @extend_schema(request=SettlementStartSerializer, responses={202: SettlementRunSerializer})
+    def post(self, request, *args, **kwargs):
+        return self.create(request, *args, **kwargs)
 
     def create(self, request, *args, **kwargs):
         if request.user.role == "regulator":
             return Response({"detail": "regulators read only"}, status=status.HTTP_403_FORBIDDEN)
-        body = StartRunSerializer(data=request.data)
+        body = SettlementStartSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         run, created = pipeline.start_run(day=body.validated_data["market_day"], actor=request.user)
-        return Response({**RunSerializer(run).data, "created": created}, status=202)
+        return Response({**SettlementRunSerializer(run).data, "created": created}, status=202)
 
 
 class RunView(generics.RetrieveAPIView):
@@ -145,7 +155,7 @@ class RunView(generics.RetrieveAPIView):
 
     permission_classes = [RoleRequired]
     allowed_roles = PORTAL_ROLES
-    serializer_class = RunSerializer
+    serializer_class = SettlementRunSerializer
     queryset = SettlementRun.objects.all()
 
 
@@ -155,16 +165,23 @@ class MethodologyView(APIView):
     permission_classes = [RoleRequired]
     allowed_roles = ("trader", "regulator", "operator")
 
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         return Response(methodology())
 
 
+@extend_schema(parameters=[
+    OpenApiParameter("action", str, description="action prefix, e.g. settlement."),
+    OpenApiParameter("object_type", str, description="e.g. settlement.statement"),
+    OpenApiParameter("since", OpenApiTypes.DATETIME, description="aware ISO 8601"),
+    OpenApiParameter("until", OpenApiTypes.DATETIME, description="aware ISO 8601"),
+])  # fmt: skip
 class AuditView(generics.ListAPIView):
     """The audit trail (``?action=&object_type=&since=&until=``, aware ISO 8601 times)."""
 
     permission_classes = [RoleRequired]
     allowed_roles = PORTAL_ROLES
-    serializer_class = AuditSerializer
+    serializer_class = AuditEventSerializer
 
     def get_queryset(self):
         f = AuditFilterSerializer(data=self.request.query_params)
@@ -182,13 +199,14 @@ class AuditView(generics.ListAPIView):
         return qs[:500]
 
 
+@extend_schema(parameters=DAY_FILTER)
 class MyLinesView(generics.ListAPIView):
     """Site lines (with intervals) of the sites you may see, latest version of each day
     (``?market_day=``). An operator sees their organisation's sites only."""
 
     permission_classes = [RoleRequired]
     allowed_roles = ("operator", *PORTAL_ROLES)
-    serializer_class = LineWithIntervalsSerializer
+    serializer_class = StatementSiteLineSerializer
 
     def get_queryset(self):
         return my_lines(self.request.user, _day_param(self.request))
