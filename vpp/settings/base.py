@@ -141,6 +141,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
+# A task whose worker died unacknowledged (acks_late) goes back to the queue after this long;
+# it must exceed the longest task (CELERY_TASK_TIME_LIMIT), or a slow task runs twice at once.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=2 * 60 * 60)
+}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES_NAMES = ["default", "market", "dispatch", "settlement"]
 CELERY_TASK_ROUTES = {
