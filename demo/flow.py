@@ -132,7 +132,10 @@ def settle_day(day: date, actor: User | None = None) -> str:
     run_inline = getattr(pipeline, "run_inline", None)
     if run_inline is None:
         return "skipped: settlement.pipeline has no run_inline(day=..., actor=...)"
-    run = run_inline(day=day, actor=actor)
+    try:
+        run = run_inline(day=day, actor=actor)
+    except Exception as exc:  # the demo goes on; its report names the failure
+        return f"failed: {type(exc).__name__}: {str(exc)[:160]}"
     return f"{run.state}{': ' + run.error[:120] if getattr(run, 'error', '') else ''}"
 
 
@@ -247,5 +250,7 @@ def run_flow(*, days: int, progress: Progress | None = None, seed: int = SEED) -
         clock.set_now(max(clock.now(), _at(market_days[-1], 8)))
         meter_ended()
         exchange.open_day_ahead(day=market_days[-1] + timedelta(days=1))
-    report.notes = sorted({d.settled for d in report.days if d.settled.startswith("skipped")})
+    report.notes = sorted(
+        {d.settled for d in report.days if d.settled.startswith(("skipped", "failed"))}
+    )
     return report
