@@ -10,6 +10,10 @@ from django.shortcuts import redirect, render
 def home(request):
     """Send each role to its starting page."""
     user = request.user
-    if user.is_operator or user.is_trader or user.is_admin_role:
+    if user.is_operator:
+        return redirect("console:console")
+    if user.is_trader:
+        return redirect("trading:desk")
+    if user.is_admin_role:
         return redirect("sites:list")
     return render(request, "home.html", {})
