@@ -2,12 +2,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import SimpleRouter
 
 from vpp import views
 from vpp.api import views as api_views
-from vpp.login import ThrottledLoginView
+from vpp.login import ThrottledLoginView, ThrottledObtainAuthToken
 
 router = SimpleRouter()
 router.register("nodes", api_views.MarketNodeViewSet, basename="node")
@@ -15,7 +14,7 @@ router.register("nodes", api_views.MarketNodeViewSet, basename="node")
 api_patterns = [
     path("me/", api_views.MeView.as_view(), name="me"),
     path("clock/", api_views.ClockView.as_view(), name="clock"),
-    path("auth/token/", obtain_auth_token, name="token"),
+    path("auth/token/", ThrottledObtainAuthToken.as_view(), name="token"),
     path("", include("sites.api.urls")),
     path("exchange/", include("market.exchange.api.urls")),
     path("dispatch/", include("dispatch.api.urls")),

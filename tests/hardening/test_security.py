@@ -61,6 +61,27 @@ def test_a_successful_login_clears_the_failure_count(trader):
     assert _login(Client(), "trader", "pw-trader").status_code == 302  # 2 < 3: not locked
 
 
+@override_settings(LOGIN_FAILURE_LIMIT=3)
+def test_the_api_token_endpoint_shares_the_throttle(trader):
+    from rest_framework.test import APIClient
+
+    api = APIClient(REMOTE_ADDR="10.0.0.9")
+    for _ in range(3):
+        bad = api.post("/api/auth/token/", {"username": "trader", "password": "x"}, format="json")
+        assert bad.status_code == 400
+    locked = api.post(
+        "/api/auth/token/", {"username": "trader", "password": "pw-trader"}, format="json"
+    )
+    assert locked.status_code == 429
+    assert "Too many failed sign-ins" in locked.json()["detail"]
+    # The web form from the same address is locked too: one count per username and address.
+    assert _login(Client(), "trader", "pw-trader", ip="10.0.0.9").status_code == 429
+    ok = APIClient(REMOTE_ADDR="10.0.0.10").post(
+        "/api/auth/token/", {"username": "trader", "password": "pw-trader"}, format="json"
+    )
+    assert ok.status_code == 200 and ok.json()["token"]
+
+
 def test_forms_refuse_a_post_without_the_csrf_token(operator_a, db):
     client = Client(enforce_csrf_checks=True)
     assert _login(client, "operator_a", "pw-operator_a").status_code == 403
