@@ -11,6 +11,7 @@ urlpatterns = [
     path(
         "statements/<int:pk>/download/<str:fmt>/", v.statement_download, name="statement-download"
     ),
+    path("period-report/", v.period_report, name="period-report"),
     path("runs/<int:pk>/", v.run, name="run"),
     path("methodology/", v.methodology_page, name="methodology"),
     path("audit/", v.audit, name="audit"),

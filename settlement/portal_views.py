@@ -74,6 +74,27 @@ def statement_download(request, pk: int, fmt: str):
 
 
 @role_required(*PORTAL)
+def period_report(request):
+    """CSV over ``?start=&end=`` (market days, inclusive): the latest version of each day."""
+    try:
+        start = date.fromisoformat(request.GET.get("start", ""))
+        end = date.fromisoformat(request.GET.get("end", ""))
+    except ValueError:
+        return HttpResponse("start, end: give market days YYYY-MM-DD", status=400)
+    if end < start or (end - start).days > 366:
+        return HttpResponse("end: must be on or after start, within 366 days", status=400)
+    latest = Statement.objects.filter(
+        market_day__gte=start, market_day__lte=end, next_version__isnull=True
+    ).order_by("market_day")
+    body, checksum = reports.period_csv(list(latest.prefetch_related("lines")))
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    name = f"settlement-{start.isoformat()}-{end.isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Statement-Checksum-SHA256"] = checksum
+    return response
+
+
+@role_required(*PORTAL)
 def run(request, pk: int):
     r = get_object_or_404(SettlementRun, pk=pk)
     return render(request, "settlement/run.html", {"run": r})

@@ -173,3 +173,40 @@ FORMATS = {
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", xlsx_report),
     "pdf": ("application/pdf", pdf_report),
 }
+
+
+PERIOD_COLUMNS = ("site_code", "market_days", "instructed_mwh", "delivered_mwh", "shortfall_mwh",
+                  "da_credit", "rt_deviation", "penalty", "net_amount")  # fmt: skip
+
+
+def period_csv(statements) -> tuple[bytes, str]:
+    """A period report over the given statements (the latest version of each day): per site the
+    sums of its lines (already rounded: the sums are exact), the portfolio last, preceded by a
+    preamble listing every statement used (day, version, checksum). Returns ``(bytes,
+    checksum)``, the checksum being the SHA-256 of the rows below the preamble."""
+    import hashlib
+
+    totals: dict[str, dict] = {}
+    for st in statements:
+        for line in st.lines.all():
+            t = totals.setdefault(line.site_code, {"market_days": 0, **{
+                k: Decimal(0) for k in PERIOD_COLUMNS[2:]}})  # fmt: skip
+            t["market_days"] += 1
+            for k in PERIOD_COLUMNS[2:]:
+                t[k] += getattr(line, k)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(PERIOD_COLUMNS)
+    for code in sorted(totals, key=lambda c: (c == "", c)):
+        t = totals[code]
+        w.writerow([code or "portfolio", t["market_days"],
+                    *(_fmt(t[k], 6) for k in PERIOD_COLUMNS[2:5]),
+                    *(_fmt(t[k], 2) for k in PERIOD_COLUMNS[5:])])  # fmt: skip
+    body = buf.getvalue()
+    checksum = hashlib.sha256(body.encode()).hexdigest()
+    head = "".join(
+        f"# statement: {st.market_day.isoformat()} v{st.version} checksum {st.checksum}\n"
+        for st in statements
+    )
+    head += f"# checksum_sha256: {checksum}\n# checksum_sha256 is the SHA-256 of the rows below\n"
+    return (head + body).encode(), checksum

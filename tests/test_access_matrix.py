@@ -240,6 +240,9 @@ RULES: dict[str, list[Case]] = {
     "settlement:statement": [Case("get", PORTAL_PAGE, "statement")],
     "settlement:statement-download": [Case("get", PORTAL_PAGE, "statement_csv")],
     "settlement:run": [Case("get", PORTAL_PAGE, "srun")],
+    "settlement:period-report": [
+        Case("get", PORTAL_PAGE, query="?start=2026-06-01&end=2026-06-30")
+    ],
     "settlement:methodology": [Case("get", by_role(302, 200, 200, 200, 200, 200))],
     "settlement:audit": [Case("get", PORTAL_PAGE)],
     "settlement:my-performance": [Case("get", by_role(302, 403, 200, 200, 403, 200))],

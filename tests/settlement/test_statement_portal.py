@@ -134,3 +134,22 @@ def test_list_endpoints_query_counts(
         assert operator_a_api.get(reverse("api:settlement-my-lines")).status_code == 200
     with django_assert_max_num_queries(6):
         assert trader_api.get(reverse("api:settlement-audit")).status_code == 200
+
+
+def test_period_report_sums_latest_versions_with_checksum(statement, client, regulator, site_b):
+    from decimal import Decimal
+
+    from .statement_world import EVENT, set_day_load
+
+    set_day_load(site_b, EVENT[:1], Decimal("9"), "b-corrected")
+    v2 = pipeline.run_inline(day=DAY).statement
+    c = browser(client, regulator)
+    r = c.get(reverse("settlement:period-report"), {"start": "2026-06-01", "end": "2026-06-30"})
+    text = r.content.decode()
+    assert f"# statement: {DAY} v2 checksum {v2.checksum}\n" in text and " v1 " not in text
+    body = "".join(line + "\n" for line in text.splitlines() if not line.startswith("#"))
+    assert hashlib.sha256(body.encode()).hexdigest() == r["X-Statement-Checksum-SHA256"]
+    rows = {line.split(",")[0]: line.split(",") for line in body.splitlines()[1:]}
+    assert rows["portfolio"][-1] == "870.00" and rows["beta-1"][-1] == "70.00"
+    bad = c.get(reverse("settlement:period-report"), {"start": "2026-06-30", "end": "2026-06-01"})
+    assert bad.status_code == 400
