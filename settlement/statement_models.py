@@ -13,12 +13,15 @@ Money is Decimal in the market currency, rounded once per site line (see
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import Q
 
 from sites.models import Site
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
+NET = models.F("da_credit") + models.F("rt_deviation") - models.F("penalty")
 MWH = {"max_digits": 16, "decimal_places": 6}
 
 
@@ -152,14 +155,13 @@ class StatementLine(models.Model):
                 condition=Q(site__isnull=True),
                 name="statement_one_portfolio_line",
             ),
+            # net = credit + deviation - penalty, to within half a cent: exact on PostgreSQL
+            # (numeric); SQLite compares these decimals as floats, so equality could fail there
             models.CheckConstraint(
-                condition=Q(
-                    net_amount=models.F("da_credit")
-                    + models.F("rt_deviation")
-                    - models.F("penalty")
-                )
+                condition=Q(net_amount__gte=NET - Decimal("0.005"))
+                & Q(net_amount__lte=NET + Decimal("0.005"))
                 & Q(penalty__gte=0),
-                name="statement_line_net_is_sum",
+                name="statement_line_net_is_sum_v2",
             ),
         ]
 
