@@ -154,6 +154,7 @@ RULES: dict[str, list[Case]] = {
         )
     ],
     # --- dispatch: operators answer their own sites' instructions; traders watch -------------
+    "dashboard:day": [Case("get", by_role(302, 200, 403, 403, 200, 200))],
     # --- trading desk page ----------------------------------------------------------------
     "trading:desk": [Case("get", by_role(302, 200, 403, 403, 200, 200))],
     "trading:run-start": [Case("post", by_role(302, 302, 403, 403, 403, 302), fmt="form")],

@@ -33,6 +33,7 @@ urlpatterns = [
     path("trading/", include("market.trading.urls")),
     path("dispatch/", include("dispatch.urls")),
     path("operator/", include("console.urls")),
+    path("dashboard/", include("console.dashboard_urls")),
     path("settlement/", include("settlement.urls")),
     path("api/", include((api_patterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,0 +1,112 @@
+"""The trader's day dashboard (``/dashboard/?day=``): one market day from bid to money, on one
+page - the run's expected value and carbon, the awards, dispatch status, delivered against
+instructed, open positions, and the settled P&L - with links to each part's own page.
+
+A composition of the apps' reads (it sits beside ``demo`` at the root of the import graph), in a
+fixed number of queries whatever the number of sites."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+from decimal import Decimal
+
+import plotly.graph_objects as go
+from django.db.models import Count, Sum
+from django.shortcuts import render
+
+from dispatch.delivery import delivery_summary
+from dispatch.models import Instruction, OpenPosition
+from market.trading.models import OptimisationRun
+from market.trading.selectors import latest_submission
+from settlement.statement_models import Statement
+from sites.models import Site
+from vpp import clock
+from vpp.intervals import day_bounds, interval_hours, market_day_of, to_local
+from vpp.roles import role_required
+
+
+def _day(request) -> date:
+    try:
+        return date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        return market_day_of(clock.now())
+
+
+def awards_summary(day: date) -> dict | None:
+    submission = latest_submission(day)
+    if submission is None:
+        return None
+    h = Decimal(str(interval_hours()))
+    mwh = value = Decimal(0)
+    for a in submission.awards.all():
+        mwh += a.awarded_mw * h
+        value += a.awarded_mw * h * a.price_per_mwh
+    return {
+        "submission": submission,
+        "awarded_mwh": mwh.quantize(Decimal("0.001")),
+        "value": value.quantize(Decimal("0.01")),
+    }
+
+
+def delivery_chart(portfolio: list[dict]) -> str | None:
+    if not portfolio:
+        return None
+    x = [to_local(p["interval_start"]).strftime("%H:%M") for p in portfolio]
+    fig = go.Figure()
+    fig.add_scatter(x=x, y=[float(p["instructed_mw"]) for p in portfolio], name="instructed MW")
+    fig.add_scatter(
+        x=x,
+        y=[float(p["delivered_mw"]) if p["reporting"] else None for p in portfolio],
+        name="delivered MW (sites reporting)",
+    )
+    fig.update_layout(
+        title="Portfolio load: instructed against delivered (instructed sites)",
+        height=320,
+        margin={"t": 40, "b": 40},
+        yaxis_title="MW",
+    )
+    return fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
+
+
+@role_required("trader", "regulator")
+def dashboard(request):
+    day = _day(request)
+    start, end = day_bounds(day)
+    run = OptimisationRun.objects.filter(market_day=day, state="done").first()
+    states = Counter(
+        dict(
+            Instruction.objects.filter(market_day=day)
+            .values_list("state")
+            .annotate(n=Count("pk"))
+            .values_list("state", "n")
+        )
+    )
+    positions = OpenPosition.objects.filter(interval_start__gte=start, interval_start__lt=end)
+    open_cost = positions.aggregate(total=Sum("expected_cost"), n=Count("pk"))
+    delivery = delivery_summary(sites=Site.objects.all(), start=start, end=end)
+    h = Decimal(str(interval_hours()))
+    instructed_mwh = sum((p["instructed_mw"] for p in delivery["portfolio"]), Decimal(0)) * h
+    delivered_mwh = (
+        sum((p["delivered_mw"] for p in delivery["portfolio"] if p["reporting"]), Decimal(0)) * h
+    )
+    statement = Statement.objects.filter(market_day=day).order_by("-version").first()
+    return render(
+        request,
+        "console/dashboard.html",
+        {
+            "day": day,
+            "prev_day": day - timedelta(days=1),
+            "next_day": day + timedelta(days=1),
+            "run": run,
+            "awards": awards_summary(day),
+            "states": dict(sorted(states.items())),
+            "instructions": sum(states.values()),
+            "open_positions": open_cost["n"],
+            "open_cost": open_cost["total"] or Decimal("0.00"),
+            "instructed_mwh": instructed_mwh.quantize(Decimal("0.001")),
+            "delivered_mwh": delivered_mwh.quantize(Decimal("0.001")),
+            "delivery_chart": delivery_chart(delivery["portfolio"]),
+            "statement": statement,
+        },
+    )
