@@ -78,3 +78,17 @@ def test_an_empty_day_shows_empty_states(client, regulator, db):
     client.force_login(regulator)
     html = client.get(URL).content.decode()
     assert "No optimiser run for this day" in html and "No dispatch instructions" in html
+
+
+def test_metered_load_counts_as_delivered_when_no_live_reading(client, trader, operator_a, nodes):
+    from settlement.models import MeterReading
+
+    fleet(operator_a.organisation, nodes["E-LOAD"], 1)
+    DeliveryReading.objects.all().delete()
+    site = Instruction.objects.get(state="confirmed").site
+    MeterReading.objects.create(
+        site=site, interval_start=T0, load_mw=Decimal("6"), source="csv", received_at=T0
+    )
+    client.force_login(trader)
+    ctx = client.get(URL).context
+    assert ctx["delivered_mwh"] == Decimal("1.500") and ctx["instructed_mwh"] == Decimal("2.000")
