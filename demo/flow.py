@@ -36,7 +36,7 @@ from demo import setup, simulate
 from dispatch import services as dispatch
 from dispatch.models import Instruction
 from market.exchange import services as exchange
-from market.trading import bidding, runs
+from market.trading import bidding, forecasting, runs
 from sites.flexibility import envelope_at
 from sites.models import Site
 from sites.selectors import site_specs
@@ -250,6 +250,8 @@ def run_flow(*, days: int, progress: Progress | None = None, seed: int = SEED) -
         clock.set_now(max(clock.now(), _at(market_days[-1], 8)))
         meter_ended()
         exchange.open_day_ahead(day=market_days[-1] + timedelta(days=1))
+        # the open day's forecast, so the desk a newcomer opens shows prices before any run
+        forecasting.make_forecast(market_day=market_days[-1] + timedelta(days=1))
     report.notes = sorted(
         {d.settled for d in report.days if d.settled.startswith(("skipped", "failed"))}
     )

@@ -88,6 +88,10 @@ def test_two_market_days_run_end_to_end(demo_world, client):
     assert clock.now() == datetime(2026, 7, 3, 8, 0, tzinfo=market_tz())
     auction = Auction.objects.get(market_day=day2 + timedelta(days=1), kind="da")
     assert auction.state == "open" and auction.gate_closure_at > clock.now()
+    # ... and its price forecast made, so the desk shows prices before any run
+    from market.trading.models import PriceForecast
+
+    assert PriceForecast.objects.filter(market_day=auction.market_day).exists()
 
     # pages a newcomer opens show the numbers
     client.force_login(User.objects.get(username="trader"))
