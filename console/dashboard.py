@@ -17,35 +17,24 @@ from django.shortcuts import render
 
 from dispatch.models import DeliveryReading, Instruction, OpenPosition
 from market.trading.models import OptimisationRun
-from market.trading.selectors import latest_submission
+from market.trading.selectors import award_totals, latest_submission
 from settlement.models import MeterReading
 from settlement.statement_models import Statement
 from vpp import clock
-from vpp.intervals import day_bounds, interval_hours, market_day_of, to_local
+from vpp.intervals import day_bounds, day_param, interval_hours, market_day_of, to_local
 from vpp.money import round_money
 from vpp.roles import role_required
-
-
-def _day(request) -> date:
-    try:
-        return date.fromisoformat(request.GET.get("day", ""))
-    except ValueError:
-        return market_day_of(clock.now())
 
 
 def awards_summary(day: date) -> dict | None:
     submission = latest_submission(day)
     if submission is None:
         return None
-    h = Decimal(str(interval_hours()))
-    mwh = value = Decimal(0)
-    for a in submission.awards.all():
-        mwh += a.awarded_mw * h
-        value += a.awarded_mw * h * a.price_per_mwh
+    rows = award_totals(submission)
     return {
         "submission": submission,
-        "awarded_mwh": mwh.quantize(Decimal("0.001")),
-        "value": value.quantize(Decimal("0.01")),
+        "awarded_mwh": sum((r["mwh"] for r in rows), Decimal("0.000")),
+        "value": sum((r["value"] for r in rows), Decimal("0.00")),
     }
 
 
@@ -115,7 +104,7 @@ def delivery_chart(portfolio: list[dict]) -> str | None:
 
 @role_required("trader", "regulator")
 def dashboard(request):
-    day = _day(request)
+    day = day_param(request.GET.get("day"), lambda: market_day_of(clock.now()))
     start, end = day_bounds(day)
     run = OptimisationRun.objects.filter(market_day=day, state="done").first()
     states = Counter(

@@ -3,7 +3,7 @@ trader's status page (delivered vs instructed for a market day, open positions).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import plotly.graph_objects as go
 from django.contrib import messages
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from sites.selectors import sites_managed_by, sites_visible_to
 from vpp import clock
 from vpp.errors import ApplicationError
-from vpp.intervals import day_bounds, market_day_of, to_local
+from vpp.intervals import day_bounds, day_param, market_day_of, to_local
 from vpp.roles import role_required
 
 from . import services
@@ -102,11 +102,7 @@ def _chart(title: str, points: list[dict]) -> str:
 @role_required("trader", "regulator")
 def status(request):
     now = clock.now()
-    try:
-        day = date.fromisoformat(request.GET["day"]) if request.GET.get("day") else None
-    except ValueError:
-        day = None
-    day = day or market_day_of(now)
+    day = day_param(request.GET.get("day"), lambda: market_day_of(now))
     start, end = day_bounds(day)
     data = services.delivery_summary(sites=sites_visible_to(request.user), start=start, end=end)
     charts = []

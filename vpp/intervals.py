@@ -95,3 +95,12 @@ def interval_index(day: date, instant: datetime) -> int:
 
 def to_local(instant: datetime) -> datetime:
     return instant.astimezone(market_tz())
+
+
+def day_param(value: str | None, default) -> date:
+    """A page's ``?day=YYYY-MM-DD`` as a date; ``default()`` when absent or malformed (a page
+    falls back to its usual day rather than failing on a hand-edited address)."""
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        return default()

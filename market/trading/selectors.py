@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from decimal import Decimal
 
 from sites.models import Site
 from sites.selectors import site_specs
-from vpp.intervals import day_intervals
+from vpp.intervals import day_intervals, interval_hours
+from vpp.money import round_money
 
 from .aggregation import portfolio_envelope
 from .exchange import get_client
@@ -70,3 +72,20 @@ def latest_submission(market_day: date) -> BidSubmission | None:
         .order_by("-exchange_version", "-pk")
         .first()
     )
+
+
+def award_totals(submission: BidSubmission) -> list[dict]:
+    """Per node and side: awarded MWh and their value at the clearing prices (to the cent)."""
+    out: dict[tuple[str, str], dict] = {}
+    h = Decimal(str(interval_hours()))
+    for a in submission.awards.all():
+        row = out.setdefault(
+            (a.node_code, a.side),
+            {"node": a.node_code, "side": a.side, "mwh": Decimal(0), "value": Decimal(0)},
+        )
+        row["mwh"] += a.awarded_mw * h
+        row["value"] += a.awarded_mw * h * a.price_per_mwh
+    for r in out.values():
+        r["mwh"] = r["mwh"].quantize(Decimal("0.001"))
+        r["value"] = round_money(r["value"])
+    return list(out.values())

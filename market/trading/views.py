@@ -18,8 +18,7 @@ from django.views.decorators.http import require_POST
 
 from vpp import clock
 from vpp.errors import ApplicationError
-from vpp.intervals import interval_hours, market_day_of, to_local
-from vpp.money import round_money
+from vpp.intervals import day_param, market_day_of, to_local
 from vpp.roles import role_required
 
 from . import bidding, charts, runs, selectors
@@ -28,17 +27,10 @@ from .models import OptimisationRun, ProposedCurve
 
 
 def _default_day() -> date:
-    open_da = [a for a in get_client().list_auctions(states=("open",), kind="da")]
+    open_da = get_client().list_auctions(states=("open",), kind="da")
     if open_da:
         return min(a.market_day for a in open_da)
     return market_day_of(clock.now()) + timedelta(days=1)
-
-
-def _day(request) -> date:
-    try:
-        return date.fromisoformat(request.GET.get("day", ""))
-    except ValueError:
-        return _default_day()
 
 
 def _desk_url(day: date, **extra) -> str:
@@ -48,7 +40,7 @@ def _desk_url(day: date, **extra) -> str:
 
 @role_required("trader", "regulator")
 def desk(request):
-    day = _day(request)
+    day = day_param(request.GET.get("day"), _default_day)
     client = get_client()
     auction = client.day_ahead_auction(day)
     run = OptimisationRun.objects.filter(market_day=day).select_related("forecast").first()
@@ -95,7 +87,7 @@ def desk(request):
         context.update(
             submission=submission,
             awards_chart=charts.awards(awarded) if awarded else None,
-            award_totals=_award_totals(submission),
+            award_totals=selectors.award_totals(submission),
         )
     return render(request, "trading/desk.html", context)
 
@@ -107,22 +99,6 @@ def _chosen_interval(raw, starts):
         if t.isoformat() == raw:
             return t
     return starts[len(starts) * 3 // 4]  # evening peak by default (18:00 local)
-
-
-def _award_totals(submission) -> list[dict]:
-    out: dict[tuple[str, str], dict] = {}
-    h = Decimal(str(interval_hours()))
-    for a in submission.awards.all():
-        row = out.setdefault(
-            (a.node_code, a.side),
-            {"node": a.node_code, "side": a.side, "mwh": Decimal(0), "value": Decimal(0)},
-        )
-        row["mwh"] += a.awarded_mw * h
-        row["value"] += a.awarded_mw * h * a.price_per_mwh
-    for r in out.values():
-        r["mwh"] = r["mwh"].quantize(Decimal("0.001"))
-        r["value"] = round_money(r["value"])
-    return list(out.values())
 
 
 def _refused(request, exc: ApplicationError) -> None:

@@ -57,3 +57,13 @@ def test_simulation_clock_is_set_and_advanced():
     assert clock.now() == datetime(2026, 7, 1, 2, 15, tzinfo=UTC)
     with pytest.raises(ApplicationError):
         clock.set_now(datetime(2026, 7, 1, 2, 0))
+
+
+def test_day_param_falls_back_to_the_default_on_absent_or_malformed_input():
+    from datetime import date
+
+    from vpp.intervals import day_param
+
+    default = lambda: date(2026, 7, 1)  # noqa: E731
+    assert day_param("2026-07-03", default) == date(2026, 7, 3)
+    assert day_param(None, default) == day_param("07/03/2026", default) == date(2026, 7, 1)
