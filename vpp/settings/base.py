@@ -97,6 +97,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MARKET_TIME_ZONE = env("MARKET_TIME_ZONE", default="Asia/Shanghai")
 MARKET_INTERVAL_MINUTES = env.int("MARKET_INTERVAL_MINUTES", default=15)
 MARKET_CURRENCY = env("MARKET_CURRENCY", default="CNY")
+# the working-day calendar (vpp/calendar.py): a country code of the `holidays` package, or "none"
+MARKET_HOLIDAY_CALENDAR = env("MARKET_HOLIDAY_CALENDAR", default="CN")
 # "wall": now is the real time. "simulation": now is the stored simulation instant that the
 # demo and the tests advance (see vpp.clock).
 MARKET_CLOCK = env("MARKET_CLOCK", default="wall")
