@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vpp.settings.base")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vpp.settings.development")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["manage.py", "bench_exchange", *sys.argv[1:]])

@@ -8,5 +8,5 @@ log "ruff check";  "$VENV/bin/ruff" check .
 log "ruff format --check"; "$VENV/bin/ruff" format --check .
 mkdir -p "$ROOT/var"
 log "makemigrations --check"
-DJANGO_SETTINGS_MODULE=vpp.settings.base DATABASE_URL="sqlite:///$ROOT/var/check.sqlite3" \
+DJANGO_SETTINGS_MODULE=vpp.settings.development DATABASE_URL="sqlite:///$ROOT/var/check.sqlite3" \
   "$PY" manage.py makemigrations --check --dry-run
