@@ -24,7 +24,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from vpp import clock
+from vpp import clock, parsing
 from vpp.errors import ApplicationError
 from vpp.intervals import day_bounds, day_intervals, market_day_of, market_tz, to_local
 from vpp.models import User
@@ -112,12 +112,10 @@ def site_list(request):
 
 def _market_day(text: str | None) -> tuple[date, str | None]:
     today = market_day_of(clock.now())
-    if not text:
-        return today, None
     try:
-        return date.fromisoformat(text), None
-    except ValueError:
-        return today, f"{text!r} is not a date (YYYY-MM-DD); showing today's market day"
+        return parsing.parse_optional_day(text, field="day") or today, None
+    except ApplicationError as exc:
+        return today, f"{exc.message}; showing today's market day"
 
 
 def _envelope_chart(rows: list[EnvelopeInterval], day: date, grid_mw: float) -> str:

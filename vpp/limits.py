@@ -74,10 +74,14 @@ def check_depth(value, *, field: str, limit: int | None = None) -> None:
             stack.extend((child, depth + 1) for child in children)
 
 
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def loads_bounded(data: bytes | str, *, field: str):
     """``json.loads`` with the nesting limit, every failure a 400 naming ``field``."""
     try:
-        value = json.loads(data)
+        value = json.loads(data, parse_constant=_refuse_constant)
     except RecursionError as exc:
         raise ApplicationError(
             f"nested deeper than {settings.MAX_JSON_DEPTH} levels", field=field

@@ -16,10 +16,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from sites.selectors import sites_visible_to
+from vpp import parsing
 from vpp.api.permissions import ReadAnyRoleWriteRoles, RoleRequired
+from vpp.errors import ApplicationError
 
 from .. import services, tasks
-from ..models import DispatchRun
+from ..models import DispatchRun, Instruction
 from ..selectors import instructions_visible_to, open_positions_visible_to
 from ..transitions import TransitionRefused
 from . import serializers as s
@@ -39,9 +41,16 @@ class InstructionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def get_queryset(self):
         qs = instructions_visible_to(self.request.user).order_by("interval_start", "site_id")
         params = self.request.query_params
-        for name in ("state", "market_day", "site"):
-            if params.get(name):
-                qs = qs.filter(**{name: params[name]})
+        if state := params.get("state"):
+            if state not in Instruction.State.values:
+                raise ApplicationError(
+                    f"one of {', '.join(Instruction.State.values)}", field="state"
+                )
+            qs = qs.filter(state=state)
+        if day := parsing.parse_optional_day(params.get("market_day"), field="market_day"):
+            qs = qs.filter(market_day=day)
+        if params.get("site"):
+            qs = qs.filter(site=parsing.parse_int(params["site"], field="site", minimum=1))
         return qs
 
     @extend_schema(request=None, responses=s.InstructionSerializer)

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from vpp import clock
+from vpp import clock, parsing
 from vpp.errors import ApplicationError
 from vpp.intervals import day_param, market_day_of, to_local
 from vpp.roles import role_required
@@ -110,9 +110,14 @@ def _refused(request, exc: ApplicationError) -> None:
 @role_required("trader")
 def start(request):
     try:
-        day = date.fromisoformat(request.POST.get("day", ""))
-        carbon = Decimal(request.POST.get("carbon_price_per_t") or "0")
-    except (ValueError, InvalidOperation):
+        day = parsing.parse_day(request.POST.get("day", ""), field="day")
+        carbon = parsing.parse_decimal(
+            request.POST.get("carbon_price_per_t") or "0",
+            field="carbon_price_per_t",
+            minimum=Decimal(0),
+            maximum=Decimal("100000"),
+        )
+    except ApplicationError:
         messages.error(request, "Refused: give a market day and a carbon price per t")
         return redirect("trading:desk")
     try:

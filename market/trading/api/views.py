@@ -14,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from vpp import parsing
 from vpp.api.permissions import ReadAnyRoleWriteRoles, RoleRequired
 from vpp.errors import ApplicationError
 
@@ -27,10 +28,7 @@ DAY = OpenApiParameter("market_day", str, description="YYYY-MM-DD (market local 
 def parse_day(value: str | None, field: str = "market_day") -> date:
     if not value:
         raise ApplicationError("required (YYYY-MM-DD)", field=field)
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ApplicationError(f"not a date: {value!r} (YYYY-MM-DD)", field=field) from None
+    return parsing.parse_day(value, field=field)
 
 
 class DeskAccess:
@@ -74,12 +72,9 @@ class BacktestView(DeskAccess, APIView):
     def get(self, request):
         """Each model's MAE and RMSE per node against the seasonal-naive reference."""
         last = parse_day(request.query_params.get("last_day"), "last_day")
-        try:
-            days = int(request.query_params.get("days", 14))
-        except ValueError:
-            raise ApplicationError("an integer", field="days") from None
-        if not 1 <= days <= 60:
-            raise ApplicationError("between 1 and 60", field="days")
+        days = parsing.parse_int(
+            request.query_params.get("days"), field="days", minimum=1, maximum=60, default=14
+        )
         result = forecasting.run_backtest(last_day=last, days=days)
         return Response(
             {
