@@ -197,8 +197,11 @@ def _load_mw(value, unit, bad) -> Decimal | None:
         return None
     if not unit:
         return None
-    load_mw = to_mw(number, unit)
-    if abs(load_mw) > MAX_FACILITY_MW:
+    try:
+        load_mw = to_mw(number, unit)
+    except InvalidOperation:  # beyond Decimal's precision at six places: far beyond the bound
+        load_mw = None
+    if load_mw is None or abs(load_mw) > MAX_FACILITY_MW:
         bad("value", f"{value} {unit} is beyond any facility ({MAX_FACILITY_MW} MW)")
         return None
     return load_mw

@@ -111,11 +111,8 @@ def site_list(request):
 
 
 def _market_day(text: str | None) -> tuple[date, str | None]:
-    today = market_day_of(clock.now())
-    try:
-        return parsing.parse_optional_day(text, field="day") or today, None
-    except ApplicationError as exc:
-        return today, f"{exc.message}; showing today's market day"
+    # A day it cannot represent is a 400 page naming ``day`` (vpp.limits), as on every page.
+    return parsing.parse_optional_day(text, field="day") or market_day_of(clock.now()), None
 
 
 def _envelope_chart(rows: list[EnvelopeInterval], day: date, grid_mw: float) -> str:
