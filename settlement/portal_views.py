@@ -11,7 +11,8 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from vpp import parsing
+from vpp import claims, parsing
+from vpp.api.errors import QUEUE_UNAVAILABLE as QUEUE_DOWN
 from vpp.errors import ApplicationError
 from vpp.models import AuditEvent
 from vpp.roles import role_required
@@ -35,6 +36,8 @@ def statements(request):
             run, _ = pipeline.start_run(day=day, actor=request.user)
         except ApplicationError as exc:
             messages.error(request, f"{exc.field}: {exc.message}")
+        except claims.QUEUE_ERRORS:  # the run is marked failed: starting again makes a new one
+            messages.error(request, QUEUE_DOWN)
         else:
             return redirect("settlement:run", pk=run.pk)
         return redirect("settlement:statements")

@@ -16,7 +16,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from vpp import clock, parsing
+from vpp import claims, clock, parsing
+from vpp.api.errors import QUEUE_UNAVAILABLE as QUEUE_DOWN
 from vpp.errors import ApplicationError
 from vpp.intervals import day_param, market_day_of, to_local
 from vpp.roles import role_required
@@ -125,6 +126,8 @@ def start(request):
         messages.success(request, f"Optimiser run #{run.pk} started")
     except ApplicationError as exc:
         _refused(request, exc)
+    except claims.QUEUE_ERRORS:  # the run is marked failed: starting again makes a new one
+        messages.error(request, QUEUE_DOWN)
     return redirect(_desk_url(day))
 
 

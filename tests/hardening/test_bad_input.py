@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 
 import pytest
 from django.test import Client
-from rest_framework.test import APIClient
 
 from settlement.models import MeterReading, MeterUpload
 from tests.factories import SiteFactory
@@ -107,7 +106,9 @@ def test_impossible_days_on_every_page_are_a_400_naming_the_parameter(day, site,
 def test_period_report_and_settlement_form_name_the_bad_day(admin_user, trader):
     client = Client()
     client.force_login(admin_user)
-    response = client.get("/settlement/period-report/", {"start": "0001-01-01", "end": "2026-07-01"})
+    response = client.get(
+        "/settlement/period-report/", {"start": "0001-01-01", "end": "2026-07-01"}
+    )
     assert response.status_code == 400 and response.content.startswith(b"start:")
 
 

@@ -198,7 +198,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "settlement.settle_due",
         "schedule": crontab(minute=15),
     },
+    # No claim outlives an outage (vpp/claims.py): runs with no progress within their budget
+    # are failed, so they can be started again.
+    "settlement-sweep-stuck-runs": {
+        "task": "settlement.sweep_stuck_runs",
+        "schedule": crontab(minute="*/5"),
+    },
+    "trading-sweep-stuck-runs": {
+        "task": "market.trading.sweep_stuck_runs",
+        "schedule": crontab(minute="*/5"),
+    },
+    "dispatch-sweep-stuck-runs": {
+        "task": "dispatch.sweep_stuck_runs",
+        "schedule": crontab(minute="*/5"),
+    },
 }
+# A claim's budget beyond its tasks' time limits and the redelivery wait (vpp/claims.py).
+CLAIM_GRACE_SECONDS = env.int("CLAIM_GRACE_SECONDS", default=600)
 
 LOGGING = {
     "version": 1,
@@ -225,6 +241,12 @@ SETTLEMENT_BASELINE_METHOD = env("SETTLEMENT_BASELINE_METHOD", default="cn_simil
 SETTLEMENT_TOLERANCE_FRACTION = env("SETTLEMENT_TOLERANCE_FRACTION", default="0.10")
 SETTLEMENT_PENALTY_FACTOR = env("SETTLEMENT_PENALTY_FACTOR", default="1.5")
 SETTLEMENT_PERFORMANCE_FACTOR_CAP = env("SETTLEMENT_PERFORMANCE_FACTOR_CAP", default="1.2")
+# The beat settles each ended day of this many past days that has no statement yet (a day whose
+# run failed is started again), up to this many failed runs a day; then a user must start it.
+# No statement for a day before the market opened (settlement.pipeline.check_settleable).
+SETTLEMENT_FIRST_DAY = env("SETTLEMENT_FIRST_DAY", default="2020-01-01")
+SETTLEMENT_CATCH_UP_DAYS = env.int("SETTLEMENT_CATCH_UP_DAYS", default=7)
+SETTLEMENT_AUTO_ATTEMPTS = env.int("SETTLEMENT_AUTO_ATTEMPTS", default=3)
 
 # --- trading desk -------------------------------------------------------------------------
 TRADING_EXCHANGE_CLIENT = env(
