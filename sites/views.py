@@ -24,7 +24,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from vpp import clock, parsing
+from vpp import charts, clock, parsing
 from vpp.errors import ApplicationError
 from vpp.intervals import day_bounds, day_intervals, market_day_of, market_tz, to_local
 from vpp.models import User
@@ -166,11 +166,8 @@ def _envelope_chart(rows: list[EnvelopeInterval], day: date, grid_mw: float) -> 
         xaxis={"title": f"market local time ({market_tz().key})", "tickformat": "%H:%M"},
         yaxis={"title": "facility MW", "rangemode": "tozero"},
     )
-    return fig.to_html(
-        full_html=False,
-        include_plotlyjs=False,
-        div_id="envelope-chart",
-        config={"displaylogo": False, "responsive": True},
+    return charts.embed(
+        fig, div_id="envelope-chart", config={"displaylogo": False, "responsive": True}
     )
 
 

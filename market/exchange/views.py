@@ -6,7 +6,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from django.shortcuts import render
 
-from vpp import parsing
+from vpp import charts, parsing
 from vpp.intervals import to_local
 from vpp.roles import role_required
 
@@ -35,8 +35,8 @@ def _figures(prices: list[NodePrice]) -> tuple[str, str]:
     )
     config = {"displaylogo": False, "responsive": True}
     return (
-        heat.to_html(full_html=False, include_plotlyjs=False, config=config),
-        lines.to_html(full_html=False, include_plotlyjs=False, config=config),
+        charts.embed(heat, config=config),
+        charts.embed(lines, config=config),
     )
 
 
