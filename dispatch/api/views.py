@@ -8,8 +8,9 @@ instruction is a 404 to an operator); commands call one service each. A refused 
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
@@ -99,7 +100,10 @@ class DeliveryView(APIView):
 
     permission_classes = [ReadAnyRoleWriteRoles]
 
-    @extend_schema(parameters=[s.RangeSerializer])
+    @extend_schema(
+        parameters=[s.RangeSerializer],
+        responses=OpenApiTypes.OBJECT,  # sites and portfolio series: see dispatch/delivery.py
+    )
     def get(self, request):
         q = s.RangeSerializer(data=request.query_params)
         q.is_valid(raise_exception=True)
@@ -119,18 +123,35 @@ class OpenPositionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return qs
 
 
+DISPATCH_RUN = inline_serializer(
+    "DispatchRunState",
+    {
+        "state": serializers.CharField(),
+        "progress_pct": serializers.IntegerField(),
+        "progress_message": serializers.CharField(),
+        "summary": serializers.JSONField(),
+        "error": serializers.CharField(),
+    },
+)
+DISPATCH_QUEUED = inline_serializer(
+    "DispatchQueued",
+    {"submission_id": serializers.IntegerField(), "queued": serializers.BooleanField()},
+)
+
+
 class DispatchSubmissionView(APIView):
     """POST: the trader dispatches a submission's awards (queued; idempotent). GET: its run."""
 
     permission_classes = [RoleRequired]
     allowed_roles = ("trader", "regulator")
 
+    @extend_schema(responses=DISPATCH_RUN)
     def get(self, request, submission_id: int):
         run = get_object_or_404(DispatchRun, submission_id=submission_id)
         fields = ["state", "progress_pct", "progress_message", "summary", "error"]
         return Response({f: getattr(run, f) for f in fields})
 
-    @extend_schema(request=s.DispatchRequestSerializer)
+    @extend_schema(request=s.DispatchRequestSerializer, responses={202: DISPATCH_QUEUED})
     def post(self, request, submission_id: int):
         if request.user.is_regulator:
             return Response({"detail": "regulators read only"}, status=403)

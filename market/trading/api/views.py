@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import date
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -37,8 +37,40 @@ class DeskAccess:
     write_roles = ("trader",)
 
 
+FORECAST = inline_serializer(
+    "Forecast",
+    {
+        "id": serializers.IntegerField(),
+        "market_day": serializers.DateField(),
+        "model": serializers.CharField(),
+        "created_at": serializers.DateTimeField(),
+        "trained_through": serializers.DateTimeField(allow_null=True),
+        "nodes": serializers.JSONField(help_text="per node: interval, forecast, outcome"),
+    },
+)
+FORECAST_MADE = inline_serializer(
+    "ForecastMade", {"id": serializers.IntegerField(), "market_day": serializers.DateField()}
+)
+BACKTEST = inline_serializer(
+    "ForecastBacktest",
+    {
+        "reference": serializers.CharField(),
+        "days": serializers.JSONField(),
+        "scores": serializers.ListField(child=serializers.DictField()),
+    },
+)
+PORTFOLIO_ENVELOPE = serializers.DictField(
+    child=serializers.ListField(child=serializers.DictField()),
+    help_text="per node code: the envelope rows of each interval",
+)
+NOT_FOUND = inline_serializer("ForecastNotFound", {"detail": serializers.CharField()})
+
+
 class ForecastView(DeskAccess, APIView):
-    @extend_schema(parameters=[DAY, OpenApiParameter("model", str)])
+    @extend_schema(
+        parameters=[DAY, OpenApiParameter("model", str)],
+        responses={200: FORECAST, 404: NOT_FOUND},
+    )
     def get(self, request):
         """The latest forecast of a day with the cleared prices next to it once published."""
         day = parse_day(request.query_params.get("market_day"))
@@ -57,7 +89,7 @@ class ForecastView(DeskAccess, APIView):
             }
         )
 
-    @extend_schema(request=s.ForecastInput)
+    @extend_schema(request=s.ForecastInput, responses={201: FORECAST_MADE})
     def post(self, request):
         data = s.ForecastInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -68,7 +100,10 @@ class ForecastView(DeskAccess, APIView):
 
 
 class BacktestView(DeskAccess, APIView):
-    @extend_schema(parameters=[OpenApiParameter("last_day", str), OpenApiParameter("days", int)])
+    @extend_schema(
+        parameters=[OpenApiParameter("last_day", str), OpenApiParameter("days", int)],
+        responses=BACKTEST,
+    )
     def get(self, request):
         """Each model's MAE and RMSE per node against the seasonal-naive reference."""
         last = parse_day(request.query_params.get("last_day"), "last_day")
@@ -86,7 +121,7 @@ class BacktestView(DeskAccess, APIView):
 
 
 class EnvelopeView(DeskAccess, APIView):
-    @extend_schema(parameters=[DAY])
+    @extend_schema(parameters=[DAY], responses=PORTFOLIO_ENVELOPE)
     def get(self, request):
         """The portfolio's flexibility per node and interval (MW, MWh)."""
         day = parse_day(request.query_params.get("market_day"))
