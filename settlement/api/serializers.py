@@ -29,8 +29,11 @@ class UploadFileSerializer(serializers.Serializer):
 
 
 class MeterUploadSerializer(serializers.ModelSerializer):
-    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    organisation = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    # null for the platform's own uploads (OpenADR reports): the schema says so (it said string)
+    uploaded_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    organisation = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
 
     class Meta:
         model = MeterUpload

@@ -49,7 +49,8 @@ class RunSerializer(serializers.ModelSerializer):
 
 class CurveSerializer(serializers.ModelSerializer):
     interval_start = AwareDateTimeField(read_only=True)
-    edited_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # null until a trader edits the curve: the schema says so (it said string)
+    edited_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = ProposedCurve
@@ -95,7 +96,11 @@ class AwardSerializer(serializers.ModelSerializer):
 
 
 class SubmissionSerializer(serializers.ModelSerializer):
-    submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    submitted_by = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,  # null: submitted by the platform
+    )
     awards = AwardSerializer(many=True, read_only=True)
 
     class Meta:

@@ -63,6 +63,19 @@ PORTFOLIO_ENVELOPE = serializers.DictField(
     child=serializers.ListField(child=serializers.DictField()),
     help_text="per node code: the envelope rows of each interval",
 )
+SCHEDULE = serializers.DictField(
+    child=inline_serializer(
+        "SiteSchedule",
+        {
+            "node": serializers.CharField(),
+            "interval_start": serializers.ListField(child=serializers.DateTimeField()),
+            "facility_mw": serializers.ListField(child=serializers.FloatField()),
+            "baseline_mw": serializers.ListField(child=serializers.FloatField()),
+            "battery_net_mw": serializers.ListField(child=serializers.FloatField()),
+        },
+    ),
+    help_text="per site code: the planned series (the schema said a run)",
+)
 NOT_FOUND = inline_serializer("ForecastNotFound", {"detail": serializers.CharField()})
 
 
@@ -154,13 +167,15 @@ class RunViewSet(DeskAccess, viewsets.ReadOnlyModelViewSet):
         )
         return Response(s.RunSerializer(run).data, status=status.HTTP_201_CREATED)
 
-    @action(detail=True)
+    @extend_schema(responses=SCHEDULE)
+    @action(detail=True, pagination_class=None)
     def schedule(self, request, pk=None):
         """Planned facility MW per site and interval at the expected prices."""
         return Response(selectors.schedule_by_site(self.get_object()))
 
+    # Not paginated: the schema said a page object, the answer is the array.
     @extend_schema(responses=s.CurveSerializer(many=True))
-    @action(detail=True)
+    @action(detail=True, pagination_class=None)
     def curves(self, request, pk=None):
         qs = self.get_object().curves.select_related("edited_by")
         if node := request.query_params.get("node"):
