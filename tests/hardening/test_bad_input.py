@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from django.test import Client
@@ -238,3 +238,35 @@ def test_a_huge_query_string_day_is_not_parsed(site, trader_api):
     response = trader_api.get("/api/settlement/meter-readings/", {"day": "2026-07-01" * 1000})
     assert response.status_code == 400
     assert len(json.dumps(response.json())) < 500  # the message does not echo the input
+
+
+@pytest.fixture
+def curve(sim_now, trader):
+    """A proposed curve of a run for the open day-ahead auction (the access matrix's rows)."""
+    from market.exchange import services as exchange
+    from market.trading.models import OptimisationRun
+    from tests.test_access_matrix import trading_world
+
+    made = trading_world.__wrapped__(sim_now)
+    sim_now(datetime(2026, 7, 1, 0, 0, tzinfo=UTC))  # before the 10:00 gate of 2 July
+    exchange.install_default_market()
+    auction = exchange.open_day_ahead(day=date(2026, 7, 2))
+    OptimisationRun.objects.update(auction_id=auction.pk, market_day=date(2026, 7, 2))
+    return made["tcurve"]["pk"]
+
+
+@pytest.mark.parametrize(
+    ("segment", "field"),
+    [
+        (["1e30", "1"], "segments[0].price_per_mwh"),  # overflowed Decimal's quantize: a 500
+        (["100", "1e22"], "segments[0].quantity_mw"),
+        (["NaN", "1"], "segments[0].price_per_mwh"),
+        (["-1e30", "1"], "segments[0].price_per_mwh"),
+    ],
+)
+def test_absurd_curve_segments_are_a_400_naming_the_entry(segment, field, curve, trader_api):
+    response = trader_api.patch(
+        f"/api/trading/curves/{curve}/", {"segments": [segment]}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert field in response.json(), response.json()
