@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from sites.selectors import sites_visible_to
 from vpp import parsing
-from vpp.api.fields import AwareDateTimeField
+from vpp.api.fields import AwareDateTimeField, MarketDayField
 from vpp.api.permissions import RoleRequired
 from vpp.models import AuditEvent
 
@@ -75,7 +75,7 @@ class SettlementRunSerializer(serializers.ModelSerializer):
 
 
 class SettlementStartSerializer(serializers.Serializer):
-    market_day = serializers.DateField()
+    market_day = MarketDayField()
 
 
 class AuditEventSerializer(serializers.ModelSerializer):

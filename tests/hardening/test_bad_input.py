@@ -270,3 +270,19 @@ def test_absurd_curve_segments_are_a_400_naming_the_entry(segment, field, curve,
     )
     assert response.status_code == 400, response.content
     assert field in response.json(), response.json()
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_impossible_market_days_in_bodies_are_a_400(day, trader_api, sim_now):
+    """Found by the 50-example schema run: POST /api/trading/forecast/ with 0001-01-01 was a
+    500 (the look-back before it overflowed)."""
+    for path in ("/api/trading/forecast/", "/api/trading/runs/", "/api/settlement/runs/"):
+        response = trader_api.post(path, {"market_day": day}, format="json")
+        assert response.status_code == 400, (path, response.content)
+        assert "market_day" in response.json(), (path, response.json())
+
+
+def test_an_out_of_range_instant_in_a_body_is_a_400(site, operator_a_api):
+    rows = [{"site": site.pk, "interval_start": "0001-01-01T00:00:00+08:00", "load_mw": "3"}]
+    response = operator_a_api.post("/api/dispatch/readings/", {"rows": rows}, format="json")
+    assert response.status_code == 400, response.content

@@ -6,18 +6,18 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from vpp.api.fields import AwareDateTimeField
+from vpp.api.fields import AwareDateTimeField, MarketDayField
 
 from ..models import AwardReceived, BidSubmission, OptimisationRun, ProposedCurve
 
 
 class ForecastInput(serializers.Serializer):
-    market_day = serializers.DateField()
+    market_day = MarketDayField()
     model = serializers.ChoiceField(choices=["ridge", "seasonal_naive"], default="ridge")
 
 
 class RunInput(serializers.Serializer):
-    market_day = serializers.DateField()
+    market_day = MarketDayField()
     carbon_price_per_t = serializers.DecimalField(
         max_digits=10, decimal_places=2, min_value=Decimal("0"), default=Decimal("0")
     )
