@@ -259,7 +259,14 @@ def build_case(auction: Auction) -> tuple[ClearingCase, list[datetime], dict]:
     case = ClearingCase(
         nodes=codes,
         lines=[
-            LineSpec(ln.code, ln.from_node.code, ln.to_node.code, ln.reactance_pu, ln.limit_mw)
+            LineSpec(
+                ln.code,
+                ln.from_node.code,
+                ln.to_node.code,
+                ln.reactance_pu,
+                ln.limit_mw,
+                phase_shift_deg=ln.phase_shift_deg,
+            )
             for ln in Line.objects.select_related("from_node", "to_node")
         ],
         generators=gens,
