@@ -77,16 +77,23 @@ def hold_busiest(net, *, count: int, share: float) -> list[tuple[str, int]]:
     for table, idx, value, flow_mw in sorted(loading, key=lambda x: -x[2]):
         if len(held) == count:
             break
-        u, v = ("from_bus", "to_bus") if table == "line" else ("hv_bus", "lv_bus")
-        ends = int(net[table].at[idx, u]), int(net[table].at[idx, v])
-        cut = graph.copy()
-        cut.remove_edge(*ends, key=(table, idx))
-        if not nx.has_path(cut, *ends) or any(abs(abs(flow_mw) - f) < 1e-3 for f in flows):
+        if not in_loop(net, table, idx, graph) or any(abs(abs(flow_mw) - f) < 1e-3 for f in flows):
             continue
         net[table].loc[idx, "max_loading_percent"] = share * value
         held.append((table, idx))
         flows.append(abs(flow_mw))
     return held
+
+
+def in_loop(net, table: str, idx: int, graph=None) -> bool:
+    """Whether the line or transformer ``idx`` lies in a loop (its loss leaves its ends joined)."""
+    if graph is None:
+        graph = topology.create_nxgraph(net, respect_switches=False, include_out_of_service=False)
+    u, v = ("from_bus", "to_bus") if table == "line" else ("hv_bus", "lv_bus")
+    ends = int(net[table].at[idx, u]), int(net[table].at[idx, v])
+    cut = graph.copy()
+    cut.remove_edge(*ends, key=(table, idx))
+    return nx.has_path(cut, *ends)
 
 
 def congested_network(name: str, *, count: int, share: float):
@@ -194,10 +201,11 @@ def case_from_pandapower(
 
 @dataclass
 class PandapowerDay:
-    """pandapower's answer per interval: ``prices[b][t]`` at each pandapower bus, ``flows[k][t]``
-    on each PYPOWER branch (from side), ``loads_mw[l][t]`` of each load; ``seconds`` the time
-    of the runs."""
+    """pandapower's answer per interval (loads scaled by ``factors[t]``): ``prices[b][t]`` at
+    each pandapower bus, ``flows[k][t]`` on each PYPOWER branch (from side), ``loads_mw[l][t]``
+    of each load; ``seconds`` the time of the runs."""
 
+    factors: tuple[float, ...]
     prices: dict[int, list[float]]
     flows: dict[int, list[float]]
     loads_mw: dict[int, list[float]]
@@ -206,7 +214,7 @@ class PandapowerDay:
 
 def run_pandapower(net, factors=(1.0,)) -> PandapowerDay:
     """``rundcopp`` once per interval with the loads scaled by ``factors[t]``; the loads are
-    left as they were."""
+    left as they were (and run once more as they are, untimed)."""
     base = net.load.p_mw.to_numpy().copy()
     fixed = ~controllable(net.load)
     prices = {int(b): [] for b in net.bus.index}
@@ -227,4 +235,5 @@ def run_pandapower(net, factors=(1.0,)) -> PandapowerDay:
                 loads[int(i)].append(float(p))
     finally:
         net.load["p_mw"] = base
-    return PandapowerDay(prices, flows, loads, seconds)
+        pp.rundcopp(net)  # so that net._ppc is the net as it is left, for case_from_pandapower
+    return PandapowerDay(tuple(float(f) for f in factors), prices, flows, loads, seconds)
