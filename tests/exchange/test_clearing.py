@@ -19,13 +19,22 @@ from market.exchange.clearing import (
     LineSpec,
     clear,
 )
+from market.exchange.clearing.model import clear_pulp
 
 CASES = Path(__file__).resolve().parents[2] / "market" / "exchange" / "cases"
 
 
-@pytest.fixture(params=["highs", "pulp"])
-def builder(request):
-    return request.param
+ENGINES = {
+    "highs": clear,
+    "pulp": lambda case: clear(case, builder="pulp"),
+    # the fallback when HiGHS fails: the PuLP build solved by CBC
+    "cbc": lambda case: clear_pulp(case, solvers=("cbc",)),
+}
+
+
+@pytest.fixture(params=list(ENGINES))
+def engine(request):
+    return ENGINES[request.param]
 
 
 def one_node(gens, demand, n=1, bids=(), floor=0.0, cap=1500.0):
@@ -41,36 +50,39 @@ def one_node(gens, demand, n=1, bids=(), floor=0.0, cap=1500.0):
     )
 
 
-def test_shortage_prices_at_the_cap_and_sheds(builder):
-    out = clear(one_node([GeneratorSpec("g", "A", 50, (80.0,))], [100.0]), builder=builder)
+def test_shortage_prices_at_the_cap_and_sheds(engine):
+    out = engine(one_node([GeneratorSpec("g", "A", 50, (80.0,))], [100.0]))
     assert out.prices["A"][0] == pytest.approx(1500, abs=0.01)
     assert out.unserved_mw["A"][0] == pytest.approx(20)
 
 
-def test_oversupply_prices_at_the_floor_and_spills(builder):
+def test_oversupply_prices_at_the_floor_and_spills(engine):
     must_run = GeneratorSpec("nuke", "A", 150, (100.0,), min_mw=100.0)
-    out = clear(one_node([must_run], [60.0], floor=-50.0), builder=builder)
+    out = engine(one_node([must_run], [60.0], floor=-50.0))
     assert out.prices["A"][0] == pytest.approx(-50, abs=0.01)
     assert out.spilled_mw["A"][0] == pytest.approx(40)
 
 
-def test_equal_offers_break_ties_by_code_deterministically(builder):
+# CBC's optimality tolerance (1e-7) is the size of the tilt: it may break an exact tie otherwise.
+@pytest.mark.parametrize("name", ["highs", "pulp"])
+def test_equal_offers_break_ties_by_code_deterministically(name):
+    engine = ENGINES[name]
     gens = [GeneratorSpec(c, "A", 40, (100.0,)) for c in ("b", "a", "c")]
     for _ in range(3):
-        out = clear(one_node(gens, [150.0]), builder=builder)
+        out = engine(one_node(gens, [150.0]))
         assert [round(out.generation_mw[c][0], 6) for c in ("a", "b", "c")] == [100, 50, 0]
         assert out.prices["A"][0] == pytest.approx(40, abs=0.01)
 
 
-def test_ramp_limits_couple_intervals(builder):
+def test_ramp_limits_couple_intervals(engine):
     slow = GeneratorSpec("slow", "A", 10, (200.0, 200.0), ramp_mw_per_interval=30, initial_mw=50)
     fast = GeneratorSpec("fast", "A", 90, (200.0, 200.0))
-    out = clear(one_node([slow, fast], [100.0, 140.0], n=2), builder=builder)
+    out = engine(one_node([slow, fast], [100.0, 140.0], n=2))
     assert out.generation_mw["slow"] == pytest.approx([80, 110])
     assert out.prices["A"] == pytest.approx([90, 90], abs=0.01)
 
 
-def test_bids_clear_against_the_lmp(builder):
+def test_bids_clear_against_the_lmp(engine):
     gen = GeneratorSpec("g", "A", 50, (500.0,))
     bids = [
         BidSegmentSpec("d-high", "A", 0, "demand", 80, 10),
@@ -78,11 +90,11 @@ def test_bids_clear_against_the_lmp(builder):
         BidSegmentSpec("r-cheap", "A", 0, "reduction", 30, 5),
         BidSegmentSpec("r-dear", "A", 0, "reduction", 70, 5),
     ]
-    out = clear(one_node([gen], [100.0], bids=bids), builder=builder)
+    out = engine(one_node([gen], [100.0], bids=bids))
     assert out.awards_mw == pytest.approx({"d-high": 10, "d-low": 0, "r-cheap": 5, "r-dear": 0})
 
 
-def test_bids_clear_in_their_own_interval_only(builder):
+def test_bids_clear_in_their_own_interval_only(engine):
     """Three independent intervals (no ramp limit: HiGHS clears them one after another from the
     previous basis, the bids moving through the same columns): a bid must count in its interval
     and nowhere else.
@@ -102,7 +114,7 @@ def test_bids_clear_in_their_own_interval_only(builder):
         BidSegmentSpec("mid", "A", 1, "demand", 25, 5),
         BidSegmentSpec("cut", "A", 2, "reduction", 20, 15),
     ]
-    out = clear(one_node(gens, [100.0, 150.0, 130.0], n=3, bids=bids), builder=builder)
+    out = engine(one_node(gens, [100.0, 150.0, 130.0], n=3, bids=bids))
     assert out.prices["A"] == pytest.approx([10, 30, 20], abs=0.01)
     assert out.awards_mw == pytest.approx({"low": 0, "high": 10, "mid": 0, "cut": 10})
     assert out.generation_mw["dear"] == pytest.approx([0, 40, 0])
@@ -118,20 +130,19 @@ def two_nodes(lines, load_mw=100.0):
     )
 
 
-def test_series_capacitor_pushes_flow_round_the_loop(builder):
+def test_series_capacitor_pushes_flow_round_the_loop(engine):
     """Two parallel A-B branches, x = 0.2 and a series capacitor x = -0.1 (susceptances 500
     and -1000 on 100 MVA). 100 MW from A to B: (500 - 1000)(theta_A - theta_B) = 100, so
     theta_A - theta_B = -0.2 rad, and the flows are 500 * -0.2 = -100 MW on the first (B to A)
     and -1000 * -0.2 = 200 MW on the capacitor."""
-    out = clear(
-        two_nodes([LineSpec("x", "A", "B", 0.2, None), LineSpec("c", "A", "B", -0.1, None)]),
-        builder=builder,
+    out = engine(
+        two_nodes([LineSpec("x", "A", "B", 0.2, None), LineSpec("c", "A", "B", -0.1, None)])
     )
     assert out.flows_mw["x"][0] == pytest.approx(-100, abs=1e-6)
     assert out.flows_mw["c"][0] == pytest.approx(200, abs=1e-6)
 
 
-def test_phase_shifter_moves_flow_between_parallel_branches(builder):
+def test_phase_shifter_moves_flow_between_parallel_branches(engine):
     """Two parallel A-B branches of x = 0.1 (s = 1000), the second a phase shifter of 1 degree
     (phi = 0.0174533 rad): s d + s (d - phi) = 100 MW, so the plain branch carries
     (100 + s phi) / 2 = 58.7266 MW and the shifter 41.2734 MW.
@@ -140,11 +151,11 @@ def test_phase_shifter_moves_flow_between_parallel_branches(builder):
     d = 0.0474533 and the plain branch 47.4533 MW, so only 77.4533 MW reach B; the other
     22.5467 MW are shed and B prices at the cap (a parallel branch cannot take the rest)."""
     lines = [LineSpec("p", "A", "B", 0.1, None), LineSpec("s", "A", "B", 0.1, None, 1.0)]
-    out = clear(two_nodes(lines), builder=builder)
+    out = engine(two_nodes(lines))
     assert out.flows_mw["p"][0] == pytest.approx(58.7266, abs=1e-4)
     assert out.flows_mw["s"][0] == pytest.approx(41.2734, abs=1e-4)
     lines[1] = LineSpec("s", "A", "B", 0.1, 30.0, 1.0)
-    out = clear(two_nodes(lines), builder=builder)
+    out = engine(two_nodes(lines))
     assert out.flows_mw["s"][0] == pytest.approx(30, abs=1e-6)
     assert out.flows_mw["p"][0] == pytest.approx(47.4533, abs=1e-4)
     assert out.unserved_mw["B"][0] == pytest.approx(22.5467, abs=1e-4)
@@ -160,9 +171,19 @@ def test_phase_shifter_moves_flow_between_parallel_branches(builder):
         (LineSpec("n", "A", "B", float("nan"), None), "line n: reactance and phase shift"),
     ],
 )
-def test_lines_the_dc_flow_cannot_hold_are_refused_by_name(builder, line, message):
+def test_lines_the_dc_flow_cannot_hold_are_refused_by_name(engine, line, message):
     with pytest.raises(ClearingError, match=message):
-        clear(two_nodes([line]), builder=builder)
+        engine(two_nodes([line]))
+
+
+def test_an_infeasible_case_fails_with_both_solvers_named():
+    """A must-run unit that cannot reach its floor from where it starts: no LP solution (the
+    shed and spill slacks cannot help), so HiGHS fails, CBC is tried, and both are named."""
+    stuck = GeneratorSpec(
+        "stuck", "A", 10, (200.0,), min_mw=100, ramp_mw_per_interval=10, initial_mw=0
+    )
+    with pytest.raises(ClearingError, match=r"HiGHS.*PULP_CBC_CMD"):
+        clear(one_node([stuck], [50.0]))
 
 
 def test_same_seed_same_market():
