@@ -181,13 +181,17 @@ class MarketRulesSerializer(serializers.Serializer):
     price_floor_per_mwh = serializers.DecimalField(max_digits=10, decimal_places=2)
     price_cap_per_mwh = serializers.DecimalField(max_digits=10, decimal_places=2)
     max_segments = serializers.IntegerField()
-    da_gate_closure_local = serializers.TimeField(format="%H:%M")
+    # a wall-clock time in the market's zone (JSON Schema's "time" format wants an offset)
+    da_gate_closure_local = serializers.SerializerMethodField(help_text="HH:MM market time, D-1")
     rt_gate_closure_minutes = serializers.IntegerField()
     interval_minutes = serializers.IntegerField()
     min_trading_unit_mw = serializers.DecimalField(max_digits=12, decimal_places=3)
     min_trading_unit_hours = serializers.DecimalField(max_digits=6, decimal_places=2)
     min_node_voltage_kv = serializers.IntegerField()
     bid_form = serializers.CharField()
+
+    def get_da_gate_closure_local(self, rules) -> str:
+        return rules.da_gate_closure_local.strftime("%H:%M")
 
 
 class MeterReadingInSerializer(serializers.Serializer):
