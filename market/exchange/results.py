@@ -15,13 +15,12 @@ still check them, and a failure rolls back with the caller's transaction.
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 
 from django.db import connection
 
-from .clearing import ClearingCase, ClearingOutcome
-from .models import Auction, Award, BidSegment, Line, LineFlow, Node, NodePrice
+from .clearing import ClearingOutcome
+from .models import Auction, Award, Line, LineFlow, Node, NodePrice
 
 CENT = Decimal("0.01")
 MW_STEP = Decimal("0.001")
@@ -36,17 +35,14 @@ def awarded_mw(value: float) -> Decimal:
 
 
 def store_results(
-    *,
-    auction: Auction,
-    case: ClearingCase,
-    starts: list[datetime],
-    segments: dict[str, BidSegment],
-    outcome: ClearingOutcome,
-    method: str | None = None,
+    *, auction: Auction, built, outcome: ClearingOutcome, method: str | None = None
 ) -> None:
-    """Write ``outcome``'s prices, flows and awards for ``auction``. ``method``: ``copy``
-    (PostgreSQL only) or ``orm``; by default ``copy`` where the database has it."""
+    """Write ``outcome``'s prices, flows and awards for ``auction``, cleared from ``built``
+    (``services.BuiltCase``: the case, its interval starts, its segments by key, and the
+    inelastic demand's two parts). ``method``: ``copy`` (PostgreSQL only) or ``orm``; by default
+    ``copy`` where the database has it."""
     method = method or ("copy" if connection.vendor == "postgresql" else "orm")
+    case, starts, segments = built.case, built.starts, built.segments
     node_ids = dict(Node.objects.values_list("code", "pk"))
     line_ids = dict(Line.objects.values_list("code", "pk"))
     limits = {ln.code: ln.limit_mw for ln in case.lines}
@@ -55,14 +51,23 @@ def store_results(
     T = range(len(starts))
     tables = {
         NodePrice: (
-            ["auction", "node", "interval_start", "price_per_mwh", "demand_mw", "unserved_mw"],
+            [
+                "auction",
+                "node",
+                "interval_start",
+                "price_per_mwh",
+                "demand_mw",
+                "participant_demand_mw",
+                "unserved_mw",
+            ],
             [
                 (
                     auction.pk,
                     node_ids[code],
                     starts[t],
                     prices[code][t],
-                    case.demand_mw[code][t],
+                    built.exogenous_mw[code][t],
+                    built.participant_mw[code][t],
                     outcome.unserved_mw[code][t],
                 )
                 for code in case.nodes

@@ -23,7 +23,12 @@ def stored(auction):
     return (
         sorted(
             NodePrice.objects.filter(auction=auction).values_list(
-                "node_id", "interval_start", "price_per_mwh", "demand_mw", "unserved_mw"
+                "node_id",
+                "interval_start",
+                "price_per_mwh",
+                "demand_mw",
+                "participant_demand_mw",
+                "unserved_mw",
             )
         ),
         sorted(
@@ -61,19 +66,12 @@ def closed(da_auction, sim_now):
 
 
 def test_copy_and_bulk_create_store_the_same_rows(closed):
-    case, starts, segments = services.build_case(closed)
-    outcome = clear(case)
+    built = services.build_case(closed)
+    outcome = clear(built.case)
     rows = {}
     for method in ("copy", "orm"):
         with transaction.atomic():
-            store_results(
-                auction=closed,
-                case=case,
-                starts=starts,
-                segments=segments,
-                outcome=outcome,
-                method=method,
-            )
+            store_results(auction=closed, built=built, outcome=outcome, method=method)
             rows[method] = stored(closed)
             transaction.set_rollback(True)
     assert rows["copy"] == rows["orm"]
@@ -81,7 +79,7 @@ def test_copy_and_bulk_create_store_the_same_rows(closed):
     assert (len(prices), len(flows), len(awards)) == (96 * 6, 96 * 8, 3)
     # An award is settled at its node's stored price for its interval.
     price_at = {(node, start): p for node, start, p, *_ in prices}
-    by_segment = {s.pk: s for s in segments.values()}
+    by_segment = {s.pk: s for s in built.segments.values()}
     for segment_id, _, award_price in awards:
         seg = by_segment[segment_id]
         assert award_price == price_at[seg.node_id, seg.interval_start]
@@ -111,8 +109,7 @@ def test_a_stored_phase_shifter_and_capacitor_reach_the_clearing(closed):
     lines = list(Line.objects.select_related("from_node", "to_node").order_by("code"))
     Line.objects.filter(pk=lines[0].pk).update(phase_shift_deg=2.5)
     Line.objects.filter(pk=lines[1].pk).update(reactance_pu=-0.02, limit_mw=None)
-    case, _, _ = services.build_case(closed)
-    specs = {ln.code: ln for ln in case.lines}
+    specs = {ln.code: ln for ln in services.build_case(closed).case.lines}
     assert specs[lines[0].code].phase_shift_deg == 2.5
     assert specs[lines[1].code].reactance_pu == -0.02
     assert services.clear_auction(auction_id=closed.pk) is True

@@ -133,31 +133,18 @@ def store_day() -> list[str]:
     # makes deferred on PostgreSQL), then undone; then the whole service as it runs.
     with transaction.atomic():
         t0 = time.perf_counter()
-        stored_case, stored_starts, segments = services.build_case(auction)
+        built = services.build_case(auction)
         t1 = time.perf_counter()
-        outcome = clear(stored_case)
+        outcome = clear(built.case)
         t2 = time.perf_counter()
-        store_results(
-            auction=auction,
-            case=stored_case,
-            starts=stored_starts,
-            segments=segments,
-            outcome=outcome,
-        )
+        store_results(auction=auction, built=built, outcome=outcome)
         t3 = time.perf_counter()
     t4 = time.perf_counter()
     for model in (NodePrice, LineFlow, Award):
         model.objects.filter(auction=auction).delete()
     with transaction.atomic():  # the same rows by bulk_create, as stored before (undone)
         t5 = time.perf_counter()
-        store_results(
-            auction=auction,
-            case=stored_case,
-            starts=stored_starts,
-            segments=segments,
-            outcome=outcome,
-            method="orm",
-        )
+        store_results(auction=auction, built=built, outcome=outcome, method="orm")
         orm = time.perf_counter() - t5
         transaction.set_rollback(True)
     started = time.perf_counter()
