@@ -389,12 +389,13 @@ def _submit(auction_id, participant, curves, baselines, idempotency_key, submitt
 
 
 def current_segments_by_auction(auction: Auction):
-    """Segments of the current (not superseded) bids of an auction, grouped by bid."""
+    """Segments of the current (not superseded) bids of an auction, grouped by bid id (not by
+    Bid object: one per segment row would be built, 11,000 on a 118-bus day)."""
     grouped = defaultdict(list)
     for seg in (
         BidSegment.objects.filter(bid__auction=auction, bid__superseded=False)
-        .select_related("bid", "node")
+        .select_related("node")
         .order_by("bid_id", "id")
     ):
-        grouped[seg.bid].append(seg)
+        grouped[seg.bid_id].append(seg)
     return grouped

@@ -32,19 +32,24 @@ class Node(models.Model):
 
 
 class Line(models.Model):
-    """A transmission corridor between two nodes: reactance (p.u. on 100 MVA) and thermal limit.
-    Flow is positive from ``from_node`` to ``to_node``."""
+    """A transmission corridor (or transformer) between two nodes: reactance (p.u. on 100 MVA),
+    phase shift and thermal limit. Flow is positive from ``from_node`` to ``to_node``:
+    ``100 * (theta_from - theta_to - shift) / reactance_pu`` MW. A negative reactance is a
+    series capacitor; zero is refused (a zero-impedance branch: its two nodes are one)."""
 
     code = models.CharField(max_length=80, unique=True)
     from_node = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
     to_node = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
-    reactance_pu = models.FloatField()
+    reactance_pu = models.FloatField(help_text="negative: series compensation; never zero")
+    phase_shift_deg = models.FloatField(
+        default=0.0, help_text="phase-shifting transformer angle, degrees (0: none)"
+    )
     limit_mw = models.FloatField(null=True, blank=True, help_text="null: unlimited")
 
     class Meta:
         ordering = ["code"]
         constraints = [
-            models.CheckConstraint(condition=Q(reactance_pu__gt=0), name="exchange_line_x_pos"),
+            models.CheckConstraint(condition=~Q(reactance_pu=0), name="exchange_line_x_nonzero"),
             models.CheckConstraint(
                 condition=~Q(from_node=models.F("to_node")), name="exchange_line_two_ends"
             ),

@@ -43,19 +43,16 @@ from .clearing.model import ClearingError
 from .markets import active_market
 from .models import (
     Auction,
-    Award,
     BidBaseline,
     Exogenous,
     Generator,
     Line,
-    LineFlow,
     Node,
-    NodePrice,
 )
+from .results import store_results
 
 log = logging.getLogger(__name__)
 CENT = Decimal("0.01")
-MW_STEP = Decimal("0.001")
 
 
 # --- the default market -------------------------------------------------------------------
@@ -270,9 +267,11 @@ def build_case(auction: Auction) -> BuiltCase:
     nodes = list(Node.objects.order_by("code"))
     codes = [n.code for n in nodes]
     series: dict[tuple[str, str], list[float | None]] = {}
-    for row in Exogenous.objects.filter(interval_start__in=starts).select_related("node"):
-        values = series.setdefault((row.node.code, row.kind), [None] * len(starts))
-        values[index[row.interval_start]] = row.actual if use_actual else row.forecast
+    # Plain tuples, not model objects: a 118-bus day is 11,000 rows.
+    for code, kind, start, value in Exogenous.objects.filter(interval_start__in=starts).values_list(
+        "node__code", "kind", "interval_start", "actual" if use_actual else "forecast"
+    ):
+        series.setdefault((code, kind), [None] * len(starts))[index[start]] = value
     gens = []
     for g in Generator.objects.select_related("node").order_by("code"):
         if g.fuel in (Generator.Fuel.WIND, Generator.Fuel.SOLAR):
@@ -315,7 +314,14 @@ def build_case(auction: Auction) -> BuiltCase:
     case = ClearingCase(
         nodes=codes,
         lines=[
-            LineSpec(ln.code, ln.from_node.code, ln.to_node.code, ln.reactance_pu, ln.limit_mw)
+            LineSpec(
+                ln.code,
+                ln.from_node.code,
+                ln.to_node.code,
+                ln.reactance_pu,
+                ln.limit_mw,
+                phase_shift_deg=ln.phase_shift_deg,
+            )
             for ln in Line.objects.select_related("from_node", "to_node")
         ],
         generators=gens,
@@ -397,7 +403,7 @@ def clear_auction(*, auction_id: int) -> bool:
             auction.message = str(exc)
             auction.save(update_fields=["state", "message"])
             return True
-        _store_results(auction, built, outcome)
+        store_results(auction=auction, built=built, outcome=outcome)
         auction.state = Auction.State.CLEARED
         auction.cleared_at = clock.now()
         auction.solver = outcome.solver
@@ -408,53 +414,6 @@ def clear_auction(*, auction_id: int) -> bool:
         auction.unserved_mwh = sum(sum(v) for v in outcome.unserved_mw.values()) * hours
         auction.save()
     return True
-
-
-def _store_results(auction: Auction, built: BuiltCase, outcome) -> None:
-    case, starts, segments = built.case, built.starts, built.segments
-    nodes = {n.code: n for n in Node.objects.all()}
-    lines = {ln.code: ln for ln in Line.objects.all()}
-    limits = {ln.code: ln.limit_mw for ln in case.lines}
-    prices = {
-        code: [Decimal(str(round(p, 2))).quantize(CENT) for p in ps]
-        for code, ps in outcome.prices.items()
-    }
-    NodePrice.objects.bulk_create(
-        NodePrice(
-            auction=auction,
-            node=nodes[code],
-            interval_start=starts[t],
-            price_per_mwh=prices[code][t],
-            demand_mw=built.exogenous_mw[code][t],
-            participant_demand_mw=built.participant_mw[code][t],
-            unserved_mw=outcome.unserved_mw[code][t],
-        )
-        for code in case.nodes
-        for t in range(len(starts))
-    )
-    LineFlow.objects.bulk_create(
-        LineFlow(
-            auction=auction,
-            line=lines[code],
-            interval_start=starts[t],
-            flow_mw=flows[t],
-            limit_mw=limits[code],
-            congested=outcome.congested(code, t, limits[code]),
-            shadow_price_per_mwh=outcome.line_shadow_prices[code][t],
-        )
-        for code, flows in outcome.flows_mw.items()
-        for t in range(len(starts))
-    )
-    index = {s: k for k, s in enumerate(starts)}
-    Award.objects.bulk_create(
-        Award(
-            segment=seg,
-            auction=auction,
-            awarded_mw=Decimal(str(round(outcome.awards_mw[key], 3))).quantize(MW_STEP),
-            price_per_mwh=prices[seg.node.code][index[seg.interval_start]],
-        )
-        for key, seg in segments.items()
-    )
 
 
 def publish_auction(*, auction_id: int) -> bool:

@@ -23,7 +23,7 @@ class LineSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Line
-        fields = ["code", "from_node", "to_node", "reactance_pu", "limit_mw"]
+        fields = ["code", "from_node", "to_node", "reactance_pu", "phase_shift_deg", "limit_mw"]
 
 
 class AuctionSerializer(serializers.ModelSerializer):
