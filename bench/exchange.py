@@ -32,7 +32,7 @@ if __name__ == "__main__":
 
         prepare_database(db)  # sets DATABASE_URL and the settings, migrates
         args.append("--store")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vpp.settings.base")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vpp.settings.development")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["manage.py", "bench_exchange", *args])

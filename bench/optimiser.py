@@ -25,7 +25,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vpp.settings.base")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vpp.settings.development")
 os.environ.setdefault("DATABASE_URL", "sqlite:///:memory:")
 
 import django  # noqa: E402

@@ -29,7 +29,7 @@ def prepare_database(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
     os.environ["DATABASE_URL"] = f"{base}/{name}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "vpp.settings.base"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "vpp.settings.development"
     os.environ["MARKET_CLOCK"] = "simulation"
     import django
 

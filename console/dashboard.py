@@ -20,7 +20,7 @@ from market.trading.models import OptimisationRun
 from market.trading.selectors import award_totals, latest_submission
 from settlement.models import MeterReading
 from settlement.statement_models import Statement
-from vpp import clock
+from vpp import charts, clock
 from vpp.intervals import day_bounds, day_param, interval_hours, market_day_of, to_local
 from vpp.money import round_money
 from vpp.roles import role_required
@@ -99,7 +99,7 @@ def delivery_chart(portfolio: list[dict]) -> str | None:
         margin={"t": 40, "b": 40},
         yaxis_title="MW",
     )
-    return fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
+    return charts.embed(fig, config={"displaylogo": False})
 
 
 @role_required("trader", "regulator")

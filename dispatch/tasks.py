@@ -20,6 +20,11 @@ def dispatch_awards_with_gate(submission_id: int, confirm_by: str) -> str:
     return services.dispatch_awards(submission_id=submission_id, confirm_by=gate).state
 
 
+@shared_task(name="dispatch.sweep_stuck_runs", acks_late=True)
+def sweep_stuck_runs() -> list[int]:
+    return services.sweep_stuck_runs()
+
+
 @shared_task(name="dispatch.expire_due_instructions", acks_late=True)
 def expire_due_instructions() -> list[int]:
     return services.expire_due()

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from sites.selectors import sites_managed_by, sites_visible_to
-from vpp import clock
+from vpp import charts, clock
 from vpp.errors import ApplicationError
 from vpp.intervals import day_bounds, day_param, market_day_of, to_local
 from vpp.roles import role_required
@@ -96,7 +96,7 @@ def _chart(title: str, points: list[dict]) -> str:
     )
     fig.update_layout(title=title, height=280, margin={"l": 40, "r": 10, "t": 40, "b": 30},
                       yaxis_title="facility MW")  # fmt: skip
-    return fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
+    return charts.embed(fig, config={"displaylogo": False})
 
 
 @role_required("trader", "regulator")

@@ -11,5 +11,5 @@ log "import rules (lint-imports, contracts in pyproject.toml)"
 (cd "$ROOT" && PYTHONPATH="$ROOT" "$VENV/bin/lint-imports" --no-cache)
 mkdir -p "$ROOT/var"
 log "makemigrations --check"
-DJANGO_SETTINGS_MODULE=vpp.settings.base DATABASE_URL="sqlite:///$ROOT/var/check.sqlite3" \
+DJANGO_SETTINGS_MODULE=vpp.settings.development DATABASE_URL="sqlite:///$ROOT/var/check.sqlite3" \
   "$PY" manage.py makemigrations --check --dry-run

@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 ensure_venv
 mkdir -p var
-export DJANGO_SETTINGS_MODULE=vpp.settings.base
+export DJANGO_SETTINGS_MODULE=vpp.settings.development
 export DATABASE_URL="sqlite:///$ROOT/var/demo.sqlite3"
 export MARKET_CLOCK=simulation
 export VPP_TASKS_IN_PROCESS=1

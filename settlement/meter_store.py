@@ -24,11 +24,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
 from sites.models import Site
 from vpp import audit, clock
 from vpp.errors import ApplicationError
+from vpp.limits import PayloadTooLarge
 from vpp.models import User
 
 from . import meters
@@ -181,7 +183,14 @@ def _store_copy(rows: list[meters.Incoming], source: str, upload: MeterUpload) -
 def upload_csv(
     *, actor: User, content: bytes, filename: str = "", method: str | None = None
 ) -> StoreResult:
-    """A CSV file of readings (format in :mod:`settlement.meters`): all rows or none."""
+    """A CSV file of readings (format in :mod:`settlement.meters`): all rows or none. A file
+    beyond ``METER_UPLOAD_MAX_BYTES`` is refused (413) before it is parsed."""
+    limit = settings.METER_UPLOAD_MAX_BYTES
+    if len(content) > limit:
+        raise PayloadTooLarge(
+            f"the file is {len(content):,} bytes; the limit is {limit:,} (split it by day or site)",
+            field="file",
+        )
     checksum = meters.checksum_bytes(content)
     rows = meters.check_rows(actor=actor, rows=meters.parse_csv(content))
     return store_batch(

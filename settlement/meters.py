@@ -33,6 +33,7 @@ from vpp import clock
 from vpp.errors import ApplicationError
 from vpp.intervals import interval_hours, interval_length, is_interval_start, parse_aware
 from vpp.models import User
+from vpp.units import MAX_FACILITY_MW
 
 from .models import Flag
 
@@ -96,14 +97,19 @@ def parse_csv(content: bytes) -> list[tuple[str, dict]]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ApplicationError("the file is not UTF-8 text", field="file") from exc
+    if "\x00" in text:
+        raise ApplicationError("the file contains NUL bytes: not a CSV text file", field="file")
     reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise ApplicationError(
-            f"missing column(s) {', '.join(missing)}; the header is {','.join(COLUMNS)}",
-            field="file",
-        )
-    rows = [(f"line {reader.line_num}", row) for row in reader]
+    try:
+        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ApplicationError(
+                f"missing column(s) {', '.join(missing)}; the header is {','.join(COLUMNS)}",
+                field="file",
+            )
+        rows = [(f"line {reader.line_num}", row) for row in reader]
+    except csv.Error as exc:
+        raise ApplicationError(f"line {reader.line_num}: {exc}", field="file") from exc
     if not rows:
         raise ApplicationError("the file has no data rows", field="file")
     return rows
@@ -189,4 +195,13 @@ def _load_mw(value, unit, bad) -> Decimal | None:
     if value in (None, "") or number is None or not math.isfinite(number):
         bad("value", f"{value!r} is not a number")
         return None
-    return to_mw(number, unit) if unit else None
+    if not unit:
+        return None
+    try:
+        load_mw = to_mw(number, unit)
+    except InvalidOperation:  # beyond Decimal's precision at six places: far beyond the bound
+        load_mw = None
+    if load_mw is None or abs(load_mw) > MAX_FACILITY_MW:
+        bad("value", f"{value} {unit} is beyond any facility ({MAX_FACILITY_MW} MW)")
+        return None
+    return load_mw

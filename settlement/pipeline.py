@@ -15,9 +15,9 @@ from datetime import date
 from django.db import IntegrityError, transaction
 
 from sites.models import Site
-from vpp import clock
+from vpp import claims, clock
 from vpp.errors import ApplicationError
-from vpp.intervals import day_bounds
+from vpp.intervals import day_bounds, market_day_of
 from vpp.models import User
 
 from . import baseline_services, meter_store, statements, vee
@@ -27,9 +27,9 @@ STAGES = ("collect", "validate", "baselines", "statement")
 
 
 def start_run(*, day: date, actor: User | None, queue: bool = True) -> tuple[SettlementRun, bool]:
-    """Claim ``day`` and queue its pipeline: ``(run, created)``."""
-    if not 2000 <= day.year <= 2100:
-        raise ApplicationError("give a market day between 2000 and 2100", field="market_day")
+    """Claim ``day`` and queue its pipeline: ``(run, created)``. Refused: a day that has not
+    ended, and a day the platform cannot have anything to settle for (:func:`check_settleable`)."""
+    check_settleable(day)
     if day_bounds(day)[1] > clock.now():
         raise ApplicationError("the market day has not ended yet", field="market_day")
     try:
@@ -42,8 +42,44 @@ def start_run(*, day: date, actor: User | None, queue: bool = True) -> tuple[Set
     if queue:
         from .tasks import queue_pipeline
 
-        transaction.on_commit(lambda: queue_pipeline(run.pk))
+        # Broker down: the run is failed with the reason (not left "running", which would hand
+        # it back to every later start and make the nightly settlement skip the day).
+        transaction.on_commit(
+            lambda: claims.enqueue_or_fail(
+                lambda: queue_pipeline(run.pk), fail=lambda why: fail(run_id=run.pk, error=why)
+            )
+        )
     return run, True
+
+
+def check_settleable(day: date) -> None:
+    """An official statement only for a day the market existed and the platform holds data
+    for: not before ``SETTLEMENT_FIRST_DAY`` (the market's opening; 2020-01-01 by default) and
+    not before the earliest day of any instruction or meter reading the platform holds (a day
+    before the VPP ever traded or metered is not an empty statement, it is a mistake)."""
+    from django.conf import settings
+    from django.db.models import Min
+
+    from dispatch.models import Instruction  # settlement reads dispatch, never writes it
+
+    from .models import MeterReading
+
+    first = date.fromisoformat(settings.SETTLEMENT_FIRST_DAY)
+    if day < first:
+        raise ApplicationError(
+            f"the market opened on {first.isoformat()}: nothing to settle before",
+            field="market_day",
+        )
+    earliest = [
+        Instruction.objects.aggregate(d=Min("market_day"))["d"],
+        MeterReading.objects.aggregate(d=Min("interval_start"))["d"],
+    ]
+    days = [market_day_of(e) if hasattr(e, "hour") else e for e in earliest if e is not None]
+    if days and day < min(days):
+        raise ApplicationError(
+            f"the platform holds no data before {min(days).isoformat()}: nothing to settle",
+            field="market_day",
+        )
 
 
 def _progress(run: SettlementRun, stage: str, pct: int, message: str, **summary) -> None:
@@ -151,23 +187,46 @@ def fail(*, run_id: int, error: str) -> None:
     )
 
 
-def settle_due() -> int | None:
-    """Beat: start the run of the market day before today (market clock) when it has
-    instructions and no statement or run yet. Re-settlement after corrections is started by a
-    user. Returns the run id started, or ``None``."""
+def settle_due() -> list[int]:
+    """Beat: start the run of each ended market day of the last ``SETTLEMENT_CATCH_UP_DAYS``
+    (market clock) that has instructions, no statement and no running run, and fewer than
+    ``SETTLEMENT_AUTO_ATTEMPTS`` failed runs: a day whose run failed (the queue was down, the
+    work was lost) is started again, not skipped. Re-settlement after corrections is started by
+    a user. Returns the run ids started."""
     from datetime import timedelta
+
+    from django.conf import settings
 
     from vpp.intervals import market_day_of
 
     from .models import Statement
 
-    day = market_day_of(clock.now()) - timedelta(days=1)
-    if Statement.objects.filter(market_day=day).exists():
-        return None
-    if SettlementRun.objects.filter(market_day=day).exists() or not _site_ids(day):
-        return None
-    run, created = start_run(day=day, actor=None)
-    return run.pk if created else None
+    today = market_day_of(clock.now())
+    started = []
+    for back in range(settings.SETTLEMENT_CATCH_UP_DAYS, 0, -1):
+        day = today - timedelta(days=back)
+        runs = SettlementRun.objects.filter(market_day=day)
+        if Statement.objects.filter(market_day=day).exists():
+            continue
+        failed = runs.filter(state=SettlementRun.State.FAILED).count()
+        if runs.exclude(state=SettlementRun.State.FAILED).exists():
+            continue
+        if failed >= settings.SETTLEMENT_AUTO_ATTEMPTS or not _site_ids(day):
+            continue
+        run, created = start_run(day=day, actor=None)
+        if created:
+            started.append(run.pk)
+    return started
+
+
+def sweep_stuck_runs() -> list[int]:
+    """Beat: fail the running runs that made no progress within the budget of their four
+    stages (vpp.claims), so the next ``settle_due`` or a user starts the day again."""
+    return claims.fail_stale(
+        SettlementRun.objects.all(),
+        states=(SettlementRun.State.RUNNING,),
+        budget=claims.claim_budget(stages=len(STAGES)),
+    )
 
 
 def run_inline(*, day: date, actor: User | None = None) -> SettlementRun:

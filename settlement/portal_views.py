@@ -7,12 +7,12 @@ the file itself (:mod:`settlement.reports`).
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from vpp import claims, parsing
+from vpp.api.errors import QUEUE_UNAVAILABLE as QUEUE_DOWN
 from vpp.errors import ApplicationError
 from vpp.models import AuditEvent
 from vpp.roles import role_required
@@ -32,12 +32,12 @@ def statements(request):
         if request.user.role == "regulator":
             return HttpResponse("regulators read only", status=403)
         try:
-            day = date.fromisoformat(request.POST.get("market_day", ""))
+            day = parsing.parse_day(request.POST.get("market_day", ""), field="market_day")
             run, _ = pipeline.start_run(day=day, actor=request.user)
-        except ValueError:
-            messages.error(request, "market_day: give a date YYYY-MM-DD")
         except ApplicationError as exc:
             messages.error(request, f"{exc.field}: {exc.message}")
+        except claims.QUEUE_ERRORS:  # the run is marked failed: starting again makes a new one
+            messages.error(request, QUEUE_DOWN)
         else:
             return redirect("settlement:run", pk=run.pk)
         return redirect("settlement:statements")
@@ -77,10 +77,10 @@ def statement_download(request, pk: int, fmt: str):
 def period_report(request):
     """CSV over ``?start=&end=`` (market days, inclusive): the latest version of each day."""
     try:
-        start = date.fromisoformat(request.GET.get("start", ""))
-        end = date.fromisoformat(request.GET.get("end", ""))
-    except ValueError:
-        return HttpResponse("start, end: give market days YYYY-MM-DD", status=400)
+        start = parsing.parse_day(request.GET.get("start", ""), field="start")
+        end = parsing.parse_day(request.GET.get("end", ""), field="end")
+    except ApplicationError as exc:
+        return HttpResponse(f"{exc.field}: {exc.message}", status=400)
     if end < start or (end - start).days > 366:
         return HttpResponse("end: must be on or after start, within 366 days", status=400)
     latest = Statement.objects.filter(

@@ -44,8 +44,13 @@ def statement(run_id: int) -> int:
 
 
 @shared_task(name="settlement.settle_due", acks_late=True)
-def settle_due() -> int | None:
+def settle_due() -> list[int]:
     return pipeline.settle_due()
+
+
+@shared_task(name="settlement.sweep_stuck_runs", acks_late=True)
+def sweep_stuck_runs() -> list[int]:
+    return pipeline.sweep_stuck_runs()
 
 
 def queue_pipeline(run_id: int) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -24,6 +23,7 @@ from django.db import transaction
 from rest_framework import serializers
 
 from vpp.errors import ApplicationError
+from vpp.limits import loads_bounded
 from vpp.models import User
 
 from . import services
@@ -86,6 +86,8 @@ def parse(content: bytes, filename: str) -> list[Record]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ApplicationError("the file is not UTF-8 text", field="file") from exc
+    if "\x00" in text:
+        raise ApplicationError("the file contains NUL bytes: not a text file", field="file")
     if filename.lower().endswith(".json"):
         return _parse_json(text)
     if filename.lower().endswith(".csv"):
@@ -94,10 +96,7 @@ def parse(content: bytes, filename: str) -> list[Record]:
 
 
 def _parse_json(text: str) -> list[Record]:
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ApplicationError(f"not valid JSON: {exc}", field="file") from exc
+    doc = loads_bounded(text, field="file")
     if not isinstance(doc, dict) or not isinstance(doc.get("sites"), list):
         raise ApplicationError('a fleet file is an object with a "sites" list', field="file")
     records: list[Record] = []
@@ -127,7 +126,11 @@ def _parse_csv(text: str) -> list[Record]:
     if not reader.fieldnames or "record" not in reader.fieldnames:
         raise ApplicationError('a fleet CSV needs a "record" column', field="file")
     records = []
-    for line_no, raw in enumerate(reader, start=2):
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise ApplicationError(f"line {reader.line_num}: {exc}", field="file") from exc
+    for line_no, raw in enumerate(rows, start=2):
         fields = {k: v.strip() for k, v in raw.items() if k and v is not None and v.strip() != ""}
         kind = fields.pop("record", "")
         if "pue_hourly" in fields:

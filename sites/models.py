@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from vpp.models import MarketNode, Organisation
+from vpp.units import MAX_PUE
 
 MW = {"max_digits": 10, "decimal_places": 3}
 
@@ -114,9 +115,14 @@ class Site(models.Model):
             if (
                 not isinstance(values, list)
                 or len(values) != 24
-                or not all(isinstance(v, int | float) and v >= 1 for v in values)
+                or not all(
+                    isinstance(v, int | float) and not isinstance(v, bool) and 1 <= v <= MAX_PUE
+                    for v in values
+                )
             ):
-                errors["pue_hourly"] = "an hourly PUE needs 24 numbers, each at least 1.0"
+                errors["pue_hourly"] = (
+                    f"an hourly PUE needs 24 numbers, each from 1.0 to {MAX_PUE:g}"
+                )
         if self.pue_kind == self.PueKind.TEMPERATURE:
             for name in ("pue_temp_base", "pue_temp_threshold_c", "pue_temp_slope_per_c"):
                 if getattr(self, name) is None:

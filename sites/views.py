@@ -24,7 +24,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from vpp import clock
+from vpp import charts, clock, parsing
 from vpp.errors import ApplicationError
 from vpp.intervals import day_bounds, day_intervals, market_day_of, market_tz, to_local
 from vpp.models import User
@@ -111,13 +111,8 @@ def site_list(request):
 
 
 def _market_day(text: str | None) -> tuple[date, str | None]:
-    today = market_day_of(clock.now())
-    if not text:
-        return today, None
-    try:
-        return date.fromisoformat(text), None
-    except ValueError:
-        return today, f"{text!r} is not a date (YYYY-MM-DD); showing today's market day"
+    # A day it cannot represent is a 400 page naming ``day`` (vpp.limits), as on every page.
+    return parsing.parse_optional_day(text, field="day") or market_day_of(clock.now()), None
 
 
 def _envelope_chart(rows: list[EnvelopeInterval], day: date, grid_mw: float) -> str:
@@ -171,11 +166,8 @@ def _envelope_chart(rows: list[EnvelopeInterval], day: date, grid_mw: float) -> 
         xaxis={"title": f"market local time ({market_tz().key})", "tickformat": "%H:%M"},
         yaxis={"title": "facility MW", "rangemode": "tozero"},
     )
-    return fig.to_html(
-        full_html=False,
-        include_plotlyjs=False,
-        div_id="envelope-chart",
-        config={"displaylogo": False, "responsive": True},
+    return charts.embed(
+        fig, div_id="envelope-chart", config={"displaylogo": False, "responsive": True}
     )
 
 

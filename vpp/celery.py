@@ -6,7 +6,7 @@ import os
 from celery import Celery
 from kombu import Queue
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vpp.settings.base")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vpp.settings.production")
 
 app = Celery("vpp")
 app.config_from_object("django.conf:settings", namespace="CELERY")

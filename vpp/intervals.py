@@ -12,8 +12,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.utils.dateparse import parse_datetime
 
+from . import parsing
 from .errors import ApplicationError
 
 UTC = ZoneInfo("UTC")
@@ -32,21 +32,12 @@ def interval_hours() -> float:
 
 
 def require_aware(value: datetime, *, field: str) -> datetime:
-    """Return ``value`` in UTC, or refuse it when it carries no offset."""
-    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
-        raise ApplicationError(
-            f"naive datetime {value.isoformat()}: give an offset, e.g. +08:00 or Z",
-            field=field,
-            code="naive_datetime",
-        )
-    return value.astimezone(UTC)
+    """Return ``value`` in UTC, or refuse it when it carries no offset (vpp.parsing)."""
+    return parsing.require_aware(value, field=field)
 
 
 def parse_aware(text: str, *, field: str) -> datetime:
-    parsed = parse_datetime(text.strip()) if isinstance(text, str) else None
-    if parsed is None:
-        raise ApplicationError(f"{text!r} is not an ISO 8601 datetime", field=field)
-    return require_aware(parsed, field=field)
+    return parsing.parse_instant(text, field=field)
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -98,9 +89,7 @@ def to_local(instant: datetime) -> datetime:
 
 
 def day_param(value: str | None, default) -> date:
-    """A page's ``?day=YYYY-MM-DD`` as a date; ``default()`` when absent or malformed (a page
-    falls back to its usual day rather than failing on a hand-edited address)."""
-    try:
-        return date.fromisoformat(value or "")
-    except ValueError:
-        return default()
+    """A page's ``?day=YYYY-MM-DD`` as a date; ``default()`` when absent or empty. A day it
+    cannot represent (``2026-02-30``, year 0001) is an ApplicationError naming ``day``: the page
+    answers 400 with the message (vpp.limits.RequestLimitsMiddleware)."""
+    return parsing.parse_optional_day(value, field="day") or default()

@@ -13,7 +13,7 @@ USERS="${2:-8}"
 PORT="${LOAD_PORT:-8765}"
 DB="${LOAD_DATABASE_NAME:-vpp_load}"
 OUT="$(mktemp -d)"
-export DJANGO_SETTINGS_MODULE=vpp.settings.base
+export DJANGO_SETTINGS_MODULE=vpp.settings.development
 export DATABASE_URL="postgres://postgres:postgres@127.0.0.1:5432/$DB"
 export REDIS_URL="${LOAD_REDIS_URL:-redis://127.0.0.1:6379/14}"
 export DEBUG=False ALLOWED_HOSTS=127.0.0.1 MARKET_CLOCK=wall LOG_LEVEL=WARNING

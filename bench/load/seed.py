@@ -13,11 +13,10 @@ import django
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 django.setup()
 
-from rest_framework.authtoken.models import Token  # noqa: E402
-
 from sites.models import Site  # noqa: E402
 from vpp.fixtures import DEFAULT_NODES  # noqa: E402
 from vpp.models import MarketNode, Organisation, User  # noqa: E402
+from vpp.tokens import token_create  # noqa: E402
 
 nodes = [MarketNode.objects.get_or_create(code=n["code"], defaults=n)[0] for n in DEFAULT_NODES]
 aggregator, _ = Organisation.objects.get_or_create(name="Load Aggregator", kind="aggregator")
@@ -38,7 +37,7 @@ for name, role, org in people:
     user = User.objects.filter(username=name).first() or User.objects.create_user(
         username=name, password="load-" + name, role=role, organisation=org
     )
-    users[name] = Token.objects.get_or_create(user=user)[0].key
+    users[name] = token_create(user=user)[1]  # an expiring API token (knox), 10 h
 Path(os.environ["LOAD_TOKENS"]).write_text(
     f"OPERATOR_TOKEN={users['load-operator']}\nTRADER_TOKEN={users['load-trader']}\n"
 )

@@ -11,7 +11,10 @@ from ..models import DeliveryReading, Instruction, OpenPosition
 
 class InstructionSerializer(serializers.ModelSerializer):
     site_code = serializers.CharField(source="site.code", read_only=True)
-    confirmed_by = serializers.CharField(source="confirmed_by.username", default=None)
+    # null until someone confirms: the schema says so (it said string)
+    confirmed_by = serializers.CharField(
+        source="confirmed_by.username", default=None, allow_null=True
+    )
 
     class Meta:
         model = Instruction

@@ -8,18 +8,21 @@ instruction is a 404 to an operator); commands call one service each. A refused 
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from sites.selectors import sites_visible_to
+from vpp import parsing
 from vpp.api.permissions import ReadAnyRoleWriteRoles, RoleRequired
+from vpp.errors import ApplicationError
 
 from .. import services, tasks
-from ..models import DispatchRun
+from ..models import DispatchRun, Instruction
 from ..selectors import instructions_visible_to, open_positions_visible_to
 from ..transitions import TransitionRefused
 from . import serializers as s
@@ -39,9 +42,16 @@ class InstructionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def get_queryset(self):
         qs = instructions_visible_to(self.request.user).order_by("interval_start", "site_id")
         params = self.request.query_params
-        for name in ("state", "market_day", "site"):
-            if params.get(name):
-                qs = qs.filter(**{name: params[name]})
+        if state := params.get("state"):
+            if state not in Instruction.State.values:
+                raise ApplicationError(
+                    f"one of {', '.join(Instruction.State.values)}", field="state"
+                )
+            qs = qs.filter(state=state)
+        if day := parsing.parse_optional_day(params.get("market_day"), field="market_day"):
+            qs = qs.filter(market_day=day)
+        if params.get("site"):
+            qs = qs.filter(site=parsing.parse_int(params["site"], field="site", minimum=1))
         return qs
 
     @extend_schema(request=None, responses=s.InstructionSerializer)
@@ -90,7 +100,10 @@ class DeliveryView(APIView):
 
     permission_classes = [ReadAnyRoleWriteRoles]
 
-    @extend_schema(parameters=[s.RangeSerializer])
+    @extend_schema(
+        parameters=[s.RangeSerializer],
+        responses=OpenApiTypes.OBJECT,  # sites and portfolio series: see dispatch/delivery.py
+    )
     def get(self, request):
         q = s.RangeSerializer(data=request.query_params)
         q.is_valid(raise_exception=True)
@@ -110,18 +123,35 @@ class OpenPositionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return qs
 
 
+DISPATCH_RUN = inline_serializer(
+    "DispatchRunState",
+    {
+        "state": serializers.CharField(),
+        "progress_pct": serializers.IntegerField(),
+        "progress_message": serializers.CharField(),
+        "summary": serializers.JSONField(),
+        "error": serializers.CharField(),
+    },
+)
+DISPATCH_QUEUED = inline_serializer(
+    "DispatchQueued",
+    {"submission_id": serializers.IntegerField(), "queued": serializers.BooleanField()},
+)
+
+
 class DispatchSubmissionView(APIView):
     """POST: the trader dispatches a submission's awards (queued; idempotent). GET: its run."""
 
     permission_classes = [RoleRequired]
     allowed_roles = ("trader", "regulator")
 
+    @extend_schema(responses=DISPATCH_RUN)
     def get(self, request, submission_id: int):
         run = get_object_or_404(DispatchRun, submission_id=submission_id)
         fields = ["state", "progress_pct", "progress_message", "summary", "error"]
         return Response({f: getattr(run, f) for f in fields})
 
-    @extend_schema(request=s.DispatchRequestSerializer)
+    @extend_schema(request=s.DispatchRequestSerializer, responses={202: DISPATCH_QUEUED})
     def post(self, request, submission_id: int):
         if request.user.is_regulator:
             return Response({"detail": "regulators read only"}, status=403)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from django.shortcuts import render
 
+from vpp import charts, parsing
 from vpp.intervals import to_local
 from vpp.roles import role_required
 
@@ -34,8 +35,8 @@ def _figures(prices: list[NodePrice]) -> tuple[str, str]:
     )
     config = {"displaylogo": False, "responsive": True}
     return (
-        heat.to_html(full_html=False, include_plotlyjs=False, config=config),
-        lines.to_html(full_html=False, include_plotlyjs=False, config=config),
+        charts.embed(heat, config=config),
+        charts.embed(lines, config=config),
     )
 
 
@@ -44,8 +45,9 @@ def results(request):
     """Results of one published auction (``?auction=<id>``, default the latest day-ahead)."""
     published = Auction.objects.filter(state=Auction.State.PUBLISHED)
     auction = None
-    if request.GET.get("auction", "").isdigit():
-        auction = published.filter(pk=int(request.GET["auction"])).first()
+    if request.GET.get("auction"):
+        auction = published.filter(pk=parsing.parse_int(request.GET["auction"], field="auction"))
+        auction = auction.first()
     if auction is None:
         auction = published.filter(kind=Auction.Kind.DAY_AHEAD).first() or published.first()
     context = {

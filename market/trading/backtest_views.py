@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from django.http import HttpResponse
 from django.shortcuts import render
 
+from vpp import charts
 from vpp.roles import role_required
 
 from . import backtest_portfolio as bt
@@ -24,7 +25,7 @@ def _chart(data: dict) -> str:
         xaxis_title="market day (market time)",
         yaxis_title="CNY",
     )
-    return fig.to_html(full_html=False, include_plotlyjs=False)
+    return charts.embed(fig)
 
 
 @role_required("trader", "regulator")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, Decimal
 
 from django.db import transaction
 from django.dispatch import Signal
@@ -26,9 +26,10 @@ from django.dispatch import Signal
 from market.exchange.client import Baseline, Curve, Segment
 from sites.models import Site
 from sites.selectors import site_specs
-from vpp import audit, clock
+from vpp import audit, clock, parsing
 from vpp.errors import ApplicationError
 from vpp.models import User
+from vpp.units import MAX_FACILITY_MW, MAX_PRICE_PER_MWH
 
 from .aggregation import portfolio_envelope
 from .exchange import get_client, participant_code
@@ -51,17 +52,17 @@ def parse_segments(raw, field: str = "segments") -> list[tuple[Decimal, Decimal]
         if not isinstance(seg, list | tuple) or len(seg) != 2:
             raise ApplicationError("expected [price_per_mwh, quantity_mw]", field=f"{field}[{k}]")
         values = []
-        for name, value, places in zip(
-            ("price_per_mwh", "quantity_mw"), seg, (PRICE_PLACES, MW_PLACES), strict=True
+        for name, value, places, bound in zip(
+            ("price_per_mwh", "quantity_mw"),
+            seg,
+            (PRICE_PLACES, MW_PLACES),
+            (MAX_PRICE_PER_MWH, MAX_FACILITY_MW),
+            strict=True,
         ):
-            try:
-                number = Decimal(str(value))
-                if not number.is_finite():
-                    raise InvalidOperation
-            except (InvalidOperation, TypeError, ValueError):
-                raise ApplicationError(
-                    f"not a number: {value!r}", field=f"{field}[{k}].{name}"
-                ) from None
+            # Finite and within physical bounds before quantize (1e30 would overflow it).
+            number = parsing.parse_decimal(
+                value, field=f"{field}[{k}].{name}", minimum=-bound, maximum=bound
+            )
             values.append(number.quantize(places))
         out.append((values[0], values[1]))
     return out

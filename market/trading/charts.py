@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from vpp import charts
 from vpp.intervals import to_local
 
 CONFIG = {"displaylogo": False, "responsive": True}
@@ -14,7 +15,7 @@ def _html(fig: go.Figure, title: str, y: str, height: int = 340) -> str:
     fig.update_layout(
         title=title, height=height, margin={"t": 40, "b": 40, "l": 50, "r": 10}, yaxis_title=y
     )
-    return fig.to_html(full_html=False, include_plotlyjs=False, config=CONFIG)
+    return charts.embed(fig, config=CONFIG)
 
 
 def _labels(times) -> list[str]:

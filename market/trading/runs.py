@@ -18,7 +18,7 @@ from django.db import transaction
 
 from sites.models import Site
 from sites.selectors import site_specs
-from vpp import clock
+from vpp import claims, clock
 from vpp.errors import ApplicationError
 from vpp.intervals import interval_hours
 from vpp.models import User
@@ -99,13 +99,23 @@ def start_run(
 def _enqueue(run_id: int, task) -> None:
     """Queue the run; when the broker refuses, fail the run (so the next start is not handed
     this never-queued run) and let the error reach the API, which answers 503."""
-    try:
-        task.delay(run_id)
-    except Exception:
-        OptimisationRun.objects.filter(pk=run_id, state="queued").update(
-            state="failed", error="the task queue was unavailable", progress_message="not queued"
-        )
-        raise
+    claims.enqueue_or_fail(
+        lambda: task.delay(run_id),
+        fail=lambda why: OptimisationRun.objects.filter(pk=run_id, state="queued").update(
+            state="failed", error=why, progress_message="not queued", finished_at=clock.now()
+        ),
+    )
+
+
+def sweep_stuck_runs() -> list[int]:
+    """Beat: fail queued or running runs that made no progress within one task's budget
+    (vpp.claims), so the trader can start the day's run again."""
+    return claims.fail_stale(
+        OptimisationRun.objects.all(),
+        states=("queued", "running"),
+        budget=claims.claim_budget(stages=1),
+        progress_message="failed: no progress",
+    )
 
 
 def _progress(run_id: int, pct: int, message: str) -> None:

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from vpp import clock
+from vpp import claims, clock, parsing
+from vpp.api.errors import QUEUE_UNAVAILABLE as QUEUE_DOWN
 from vpp.errors import ApplicationError
 from vpp.intervals import day_param, market_day_of, to_local
 from vpp.roles import role_required
@@ -110,9 +111,14 @@ def _refused(request, exc: ApplicationError) -> None:
 @role_required("trader")
 def start(request):
     try:
-        day = date.fromisoformat(request.POST.get("day", ""))
-        carbon = Decimal(request.POST.get("carbon_price_per_t") or "0")
-    except (ValueError, InvalidOperation):
+        day = parsing.parse_day(request.POST.get("day", ""), field="day")
+        carbon = parsing.parse_decimal(
+            request.POST.get("carbon_price_per_t") or "0",
+            field="carbon_price_per_t",
+            minimum=Decimal(0),
+            maximum=Decimal("100000"),
+        )
+    except ApplicationError:
         messages.error(request, "Refused: give a market day and a carbon price per t")
         return redirect("trading:desk")
     try:
@@ -120,6 +126,8 @@ def start(request):
         messages.success(request, f"Optimiser run #{run.pk} started")
     except ApplicationError as exc:
         _refused(request, exc)
+    except claims.QUEUE_ERRORS:  # the run is marked failed: starting again makes a new one
+        messages.error(request, QUEUE_DOWN)
     return redirect(_desk_url(day))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from ..models import BaselineMethod, BaselineResult, MeterReading, MeterUpload
@@ -16,6 +17,9 @@ class ReadingInSerializer(serializers.Serializer):
     unit = serializers.ChoiceField(choices=["MW", "kW", "MWh", "kWh"])
 
 
+# Named apart from dispatch's ReadingsInSerializer: one component name for two shapes made the
+# schema document dispatch's body for this endpoint.
+@extend_schema_serializer(component_name="MeterReadingsIn")
 class ReadingsInSerializer(serializers.Serializer):
     readings = ReadingInSerializer(many=True, help_text="checked as a whole; all or none")
 
@@ -25,8 +29,11 @@ class UploadFileSerializer(serializers.Serializer):
 
 
 class MeterUploadSerializer(serializers.ModelSerializer):
-    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    organisation = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    # null for the platform's own uploads (OpenADR reports): the schema says so (it said string)
+    uploaded_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    organisation = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
 
     class Meta:
         model = MeterUpload

@@ -18,9 +18,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from sites.selectors import sites_visible_to
-from vpp.api.fields import AwareDateTimeField
+from vpp import parsing
+from vpp.api.fields import AwareDateTimeField, MarketDayField
 from vpp.api.permissions import RoleRequired
-from vpp.errors import ApplicationError
 from vpp.models import AuditEvent
 
 from .. import pipeline
@@ -75,11 +75,12 @@ class SettlementRunSerializer(serializers.ModelSerializer):
 
 
 class SettlementStartSerializer(serializers.Serializer):
-    market_day = serializers.DateField()
+    market_day = MarketDayField()
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", default=None)
+    # null for the platform's own actions (beat, tasks): the schema says so (it said string)
+    actor = serializers.CharField(source="actor.username", default=None, allow_null=True)
 
     class Meta:
         model = AuditEvent
@@ -94,13 +95,7 @@ class AuditFilterSerializer(serializers.Serializer):
 
 
 def _day_param(request) -> date | None:
-    text = request.query_params.get("market_day")
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise ApplicationError(f"{text!r} is not a date (YYYY-MM-DD)", field="market_day") from exc
+    return parsing.parse_optional_day(request.query_params.get("market_day"), field="market_day")
 
 
 DAY_FILTER = [OpenApiParameter("market_day", str, description="market day YYYY-MM-DD")]

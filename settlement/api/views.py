@@ -16,8 +16,8 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from sites.selectors import sites_visible_to
+from vpp import parsing
 from vpp.api.permissions import ReadAnyRoleWriteRoles
-from vpp.errors import ApplicationError
 from vpp.intervals import day_bounds
 
 from .. import meter_store
@@ -32,12 +32,7 @@ FILTERS = [
 
 
 def _day(text: str | None) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise ApplicationError(f"{text!r} is not a date (YYYY-MM-DD)", field="day") from exc
+    return parsing.parse_optional_day(text, field="day")
 
 
 def _stored(result: meter_store.StoreResult) -> Response:

@@ -17,7 +17,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from vpp import clock
+from vpp import clock, parsing
 from vpp.api.permissions import ReadAnyRoleWriteRoles
 from vpp.errors import ApplicationError
 from vpp.intervals import day_intervals, market_day_of
@@ -32,12 +32,7 @@ WRITE_ROLES = ("operator",)
 
 
 def parse_day(text: str | None) -> date:
-    if not text:
-        return market_day_of(clock.now())
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise ApplicationError(f"{text!r} is not a date (YYYY-MM-DD)", field="day") from exc
+    return parsing.parse_optional_day(text, field="day") or market_day_of(clock.now())
 
 
 class _RegistryViewSet(

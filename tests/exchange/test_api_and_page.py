@@ -99,7 +99,7 @@ def test_results_page_shows_real_numbers(published, client, trader, operator_a):
     r = client.get("/market/results/")
     assert r.status_code == 200
     html = r.content.decode()
-    assert "Plotly.newPlot" in html and "plotly.min.js" in html
+    assert "vpp-chart" in html and "data-figure" in html and "plotly.min.js" in html
     price = NodePrice.objects.filter(auction=published, node__code="E-LOAD").order_by(
         "-price_per_mwh"
     )[0]

@@ -3,7 +3,7 @@
 through the WSGI app on the real test database.
 
 Checks: no 5xx for any role, and a response whose status is documented matches its documented
-body schema and content type. Excluded, and why:
+body schema and content type. Tokens are the API's own (django-rest-knox, vpp/tokens.py). Excluded, and why:
 
 - ``status_code_conformance``: drf-spectacular documents only the success codes; the 400/403/404
   answers the access matrix (tests/test_access_matrix.py) pins down are not in the schema.
@@ -29,7 +29,6 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -37,6 +36,7 @@ from schemathesis.specs.openapi.checks import (
 
 from market.exchange import services as exchange
 from tests.factories import SiteFactory
+from vpp.tokens import token_create
 
 MAX_EXAMPLES = int(os.environ.get("HARDENING_MAX_EXAMPLES", "5"))
 ROLES = ("trader", "operator_a", "operator_b", "regulator", "admin")
@@ -73,7 +73,8 @@ def tokens(personas, org_a, nodes, sim_now):
     SiteFactory(organisation=org_a, node=nodes["E-LOAD"])
     exchange.install_default_market()
     exchange.open_day_ahead(day=date(2026, 7, 2))
-    return {role: Token.objects.create(user=personas[role]).key for role in ROLES}
+    # Real API tokens (knox, with their expiry), obtained as a client would be given them.
+    return {role: token_create(user=personas[role])[1] for role in ROLES}
 
 
 schema = _load_schema()

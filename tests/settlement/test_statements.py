@@ -181,6 +181,6 @@ def test_beat_settles_the_previous_day_once(world, sim_now, django_capture_on_co
 
     sim_now(datetime(2026, 6, 30, 17, tzinfo=UTC))  # 01:00 on 1 July, market time
     with django_capture_on_commit_callbacks() as queued:
-        run_id = pipeline.settle_due()
+        [run_id] = pipeline.settle_due()
     assert SettlementRun.objects.get().pk == run_id and len(queued) == 1  # the chain
-    assert pipeline.settle_due() is None  # already claimed: nothing new
+    assert pipeline.settle_due() == []  # already claimed: nothing new

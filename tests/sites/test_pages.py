@@ -3,6 +3,7 @@ through the services (a refusal is a 400 on the form and stores nothing)."""
 
 from __future__ import annotations
 
+import html
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -101,7 +102,9 @@ def test_envelope_table_is_in_market_local_time(client, trader, site_a):
     hours = [cell.split("</td>")[0] for cell in table.split("<tr><td>")[1:]]
     assert hours[0] == "00:00" and hours[-1] == "23:00" and len(hours) == 24
     # the chart's x axis starts at local midnight too (naive local times, no zone shift)
-    assert '"2026-07-01T00:00:00"' in body and '"2026-07-02T00:00:00"' in body
+    # The chart's data sit HTML-escaped in its data-figure attribute (vpp/charts.py).
+    figure = html.unescape(body)
+    assert '"2026-07-01T00:00:00"' in figure and '"2026-07-02T00:00:00"' in figure
 
 
 def test_detail_queries_do_not_grow_with_resources(client, trader, site_a):

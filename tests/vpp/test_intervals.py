@@ -59,11 +59,18 @@ def test_simulation_clock_is_set_and_advanced():
         clock.set_now(datetime(2026, 7, 1, 2, 0))
 
 
-def test_day_param_falls_back_to_the_default_on_absent_or_malformed_input():
+def test_day_param_falls_back_to_the_default_only_when_absent():
+    """A malformed day is a 400 naming ``day`` (issue 15: pages answer it, never guess)."""
     from datetime import date
 
+    import pytest
+
+    from vpp.errors import ApplicationError
     from vpp.intervals import day_param
 
     default = lambda: date(2026, 7, 1)  # noqa: E731
     assert day_param("2026-07-03", default) == date(2026, 7, 3)
-    assert day_param(None, default) == day_param("07/03/2026", default) == date(2026, 7, 1)
+    assert day_param(None, default) == day_param("", default) == date(2026, 7, 1)
+    with pytest.raises(ApplicationError) as refused:
+        day_param("07/03/2026", default)
+    assert refused.value.field == "day"

@@ -30,3 +30,49 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     )  # fmt: skip
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_every_entry_point_defaults_to_production_settings():
+    """manage.py, wsgi, celery and the image: production unless told otherwise (on main they
+    defaulted to settings with DEBUG on and a public secret key)."""
+    for path in ("manage.py", "vpp/wsgi.py", "vpp/celery.py"):
+        text = (ROOT / path).read_text()
+        assert 'setdefault("DJANGO_SETTINGS_MODULE", "vpp.settings.production")' in text, path
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "DJANGO_SETTINGS_MODULE=vpp.settings.production" in dockerfile
+    assert "\nUSER " in dockerfile  # not root
+    assert "vpp.settings.development" in (ROOT / "scripts" / "demo.sh").read_text()
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    env = compose["x-app"]["environment"]
+    assert env["DJANGO_SETTINGS_MODULE"] == "vpp.settings.production" and "SECRET_KEY" in env
+
+
+def test_the_image_leaves_secrets_state_and_history_out():
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    for entry in (".env", "var/", ".git/", ".venv/", "test-artifacts/"):
+        assert entry in ignored, entry
+
+
+def test_base_settings_have_no_secret_and_debug_off():
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
+    env.update(DJANGO_SETTINGS_MODULE="vpp.settings.base")
+    setup = [sys.executable, "-c", "import django; django.setup()"]
+    refused = subprocess.run(setup, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    assert refused.returncode != 0 and "SECRET_KEY" in refused.stderr
+    code = "import django; django.setup(); from django.conf import settings as s; print(s.DEBUG)"
+    env.update(DJANGO_SETTINGS_MODULE="vpp.settings.development")
+    dev = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert dev.stdout.strip() == "True"
+    env.update(
+        DJANGO_SETTINGS_MODULE="vpp.settings.production",
+        SECRET_KEY="s" * 50,
+        ALLOWED_HOSTS="x",
+        DATABASE_URL="postgres://u:p@db/x",
+    )
+    code += "; print(s.DATABASES['default']['CONN_HEALTH_CHECKS'])"
+    prod = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert prod.stdout.split() == ["False", "True"]

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from vpp.errors import ApplicationError
+from vpp.limits import PayloadTooLarge
 
 log = logging.getLogger(__name__)
 QUEUE_UNAVAILABLE = (
@@ -27,6 +28,8 @@ QUEUE_UNAVAILABLE = (
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, PayloadTooLarge):
+        return Response(exc.as_dict(), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, ApplicationError):
         return Response(exc.as_dict(), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):

@@ -1,13 +1,16 @@
 """Settings shared by every environment, read from the environment with django-environ.
 
-Defaults are the embedded demo set-up: a SQLite file under ``var/`` and Redis on loopback.
-``test`` and ``production`` override what differs; production has no default secret.
+No secret has a default here: ``production`` (what ``manage.py``, ``wsgi.py``, ``celery.py`` and
+the image default to) needs ``SECRET_KEY``, ``DATABASE_URL`` and ``ALLOWED_HOSTS``;
+``development`` (the demo: a SQLite file under ``var/``, DEBUG on) and ``test`` fill them in.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 
 from vpp import markets
 
@@ -17,8 +20,8 @@ VAR_DIR = BASE_DIR / "var"
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me")
-DEBUG = env.bool("DEBUG", default=True)
+SECRET_KEY = env("SECRET_KEY")  # no default: every module that imports this one must have one
+DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [
@@ -29,7 +32,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens with an expiry (vpp/tokens.py)
+    "axes",  # sign-in throttling (vpp/throttle.py)
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "vpp",
@@ -44,6 +48,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -51,6 +56,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "vpp.limits.BodyLimitMiddleware",
+    # Last: turns the lock-out axes marks during authenticate() into the 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "vpp.urls"
@@ -74,6 +82,9 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'vpp.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# A connection kept across requests is checked before reuse, so a PostgreSQL restart costs a
+# reconnect instead of a 500 (tests/hardening/test_postgres_restart.py).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "vpp.User"
 
@@ -82,8 +93,13 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env.int("PASSWORD_MIN_LENGTH", default=12)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "en"
@@ -109,11 +125,16 @@ MARKET_CLOCK = env("MARKET_CLOCK", default="wall")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "vpp.api.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "vpp.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "vpp.api.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "vpp.api.errors.exception_handler",
 }
@@ -126,6 +147,8 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema maps every endpoint and field: signed-in users only (docs/hardening.md).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI assets served from this app, not a CDN (works offline).
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -177,7 +200,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "settlement.settle_due",
         "schedule": crontab(minute=15),
     },
+    # No claim outlives an outage (vpp/claims.py): runs with no progress within their budget
+    # are failed, so they can be started again.
+    "settlement-sweep-stuck-runs": {
+        "task": "settlement.sweep_stuck_runs",
+        "schedule": crontab(minute="*/5"),
+    },
+    "trading-sweep-stuck-runs": {
+        "task": "market.trading.sweep_stuck_runs",
+        "schedule": crontab(minute="*/5"),
+    },
+    "dispatch-sweep-stuck-runs": {
+        "task": "dispatch.sweep_stuck_runs",
+        "schedule": crontab(minute="*/5"),
+    },
 }
+# A claim's budget beyond its tasks' time limits and the redelivery wait (vpp/claims.py).
+CLAIM_GRACE_SECONDS = env.int("CLAIM_GRACE_SECONDS", default=600)
 
 LOGGING = {
     "version": 1,
@@ -231,6 +270,12 @@ SETTLEMENT_BASELINE_METHOD = env("SETTLEMENT_BASELINE_METHOD", default="cn_simil
 SETTLEMENT_TOLERANCE_FRACTION = env("SETTLEMENT_TOLERANCE_FRACTION", default="0.10")
 SETTLEMENT_PENALTY_FACTOR = env("SETTLEMENT_PENALTY_FACTOR", default="1.5")
 SETTLEMENT_PERFORMANCE_FACTOR_CAP = env("SETTLEMENT_PERFORMANCE_FACTOR_CAP", default="1.2")
+# The beat settles each ended day of this many past days that has no statement yet (a day whose
+# run failed is started again), up to this many failed runs a day; then a user must start it.
+# No statement for a day before the market opened (settlement.pipeline.check_settleable).
+SETTLEMENT_FIRST_DAY = env("SETTLEMENT_FIRST_DAY", default="2020-01-01")
+SETTLEMENT_CATCH_UP_DAYS = env.int("SETTLEMENT_CATCH_UP_DAYS", default=7)
+SETTLEMENT_AUTO_ATTEMPTS = env.int("SETTLEMENT_AUTO_ATTEMPTS", default=3)
 
 # --- trading desk -------------------------------------------------------------------------
 TRADING_EXCHANGE_CLIENT = env(
@@ -252,3 +297,54 @@ TRADING_CARBON_T_PER_MWH = {
 
 # --- OpenADR 3.1.0 VTN (dispatch/openadr; see docs/openadr.md) ------------------------------
 OPENADR_TOKEN_LIFETIME_SECONDS = env.int("OPENADR_TOKEN_LIFETIME_SECONDS", default=3600)
+
+# --- sign-in throttling, API tokens, input limits, CSP (docs/hardening.md) -------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked client before any check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "vpp.throttle.TieredDatabaseHandler"  # counts in PostgreSQL: no cache needed
+AXES_USERNAME_CALLABLE = "vpp.throttle.client_username"
+AXES_LOCKOUT_CALLABLE = "vpp.throttle.lockout_response"
+# Tiers, each with its limit (vpp/throttle.py): the pair, the address, the username.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env.int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=20)
+LOGIN_FAILURE_LIMIT_PER_USERNAME = env.int("LOGIN_FAILURE_LIMIT_PER_USERNAME", default=10)
+AXES_COOLOFF_TIME = timedelta(seconds=env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900))
+AXES_COOLOFF_MESSAGE = "Too many failed sign-ins. Try again in 15 minutes."
+AXES_RESET_ON_SUCCESS = True
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]  # the proxy sets it; never X-Forwarded-For
+AXES_ENABLE_ADMIN = True
+AXES_VERBOSE = False
+
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env.int("API_TOKEN_TTL_HOURS", default=10)),
+    "AUTH_HEADER_PREFIX": "Token",
+}
+API_TOKEN_LIMIT_PER_USER = env.int("API_TOKEN_LIMIT_PER_USER", default=10)
+
+# Request bodies: refused with 413 before they are read (vpp/limits.py).
+MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=8 * 1024 * 1024)
+# A meter CSV file: 5 MB is about 110,000 rows, parsed within the request in ~15 s (COPY path).
+METER_UPLOAD_MAX_BYTES = env.int("METER_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
+# JSON bodies and uploaded JSON files: deeper nesting is a 400 (no recursion without end).
+MAX_JSON_DEPTH = env.int("MAX_JSON_DEPTH", default=32)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
+
+# Content-Security-Policy (django-csp): scripts only from this site or with the page's nonce;
+# styles may be inline (Plotly sets them; the templates use style attributes).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}

@@ -1,7 +1,12 @@
 """Test settings: real PostgreSQL and Redis from the environment, never eager tasks."""
 
-from .base import *  # noqa: F403
-from .base import env
+import os
+
+# Tests need no real secret; filled in before base reads the environment.
+os.environ.setdefault("SECRET_KEY", "test-only-insecure-key")
+
+from .base import *  # noqa: E402, F403
+from .base import env  # noqa: E402
 
 DATABASES = {
     "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/vpp"),

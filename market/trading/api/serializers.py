@@ -6,18 +6,18 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from vpp.api.fields import AwareDateTimeField
+from vpp.api.fields import AwareDateTimeField, MarketDayField
 
 from ..models import AwardReceived, BidSubmission, OptimisationRun, ProposedCurve
 
 
 class ForecastInput(serializers.Serializer):
-    market_day = serializers.DateField()
+    market_day = MarketDayField()
     model = serializers.ChoiceField(choices=["ridge", "seasonal_naive"], default="ridge")
 
 
 class RunInput(serializers.Serializer):
-    market_day = serializers.DateField()
+    market_day = MarketDayField()
     carbon_price_per_t = serializers.DecimalField(
         max_digits=10, decimal_places=2, min_value=Decimal("0"), default=Decimal("0")
     )
@@ -49,7 +49,8 @@ class RunSerializer(serializers.ModelSerializer):
 
 class CurveSerializer(serializers.ModelSerializer):
     interval_start = AwareDateTimeField(read_only=True)
-    edited_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # null until a trader edits the curve: the schema says so (it said string)
+    edited_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = ProposedCurve
@@ -95,7 +96,11 @@ class AwardSerializer(serializers.ModelSerializer):
 
 
 class SubmissionSerializer(serializers.ModelSerializer):
-    submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    submitted_by = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,  # null: submitted by the platform
+    )
     awards = AwardSerializer(many=True, read_only=True)
 
     class Meta:

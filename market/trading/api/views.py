@@ -8,12 +8,13 @@ from __future__ import annotations
 from datetime import date
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from vpp import parsing
 from vpp.api.permissions import ReadAnyRoleWriteRoles, RoleRequired
 from vpp.errors import ApplicationError
 
@@ -27,10 +28,7 @@ DAY = OpenApiParameter("market_day", str, description="YYYY-MM-DD (market local 
 def parse_day(value: str | None, field: str = "market_day") -> date:
     if not value:
         raise ApplicationError("required (YYYY-MM-DD)", field=field)
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ApplicationError(f"not a date: {value!r} (YYYY-MM-DD)", field=field) from None
+    return parsing.parse_day(value, field=field)
 
 
 class DeskAccess:
@@ -39,8 +37,53 @@ class DeskAccess:
     write_roles = ("trader",)
 
 
+FORECAST = inline_serializer(
+    "Forecast",
+    {
+        "id": serializers.IntegerField(),
+        "market_day": serializers.DateField(),
+        "model": serializers.CharField(),
+        "created_at": serializers.DateTimeField(),
+        "trained_through": serializers.DateTimeField(allow_null=True),
+        "nodes": serializers.JSONField(help_text="per node: interval, forecast, outcome"),
+    },
+)
+FORECAST_MADE = inline_serializer(
+    "ForecastMade", {"id": serializers.IntegerField(), "market_day": serializers.DateField()}
+)
+BACKTEST = inline_serializer(
+    "ForecastBacktest",
+    {
+        "reference": serializers.CharField(),
+        "days": serializers.JSONField(),
+        "scores": serializers.ListField(child=serializers.DictField()),
+    },
+)
+PORTFOLIO_ENVELOPE = serializers.DictField(
+    child=serializers.ListField(child=serializers.DictField()),
+    help_text="per node code: the envelope rows of each interval",
+)
+SCHEDULE = serializers.DictField(
+    child=inline_serializer(
+        "SiteSchedule",
+        {
+            "node": serializers.CharField(),
+            "interval_start": serializers.ListField(child=serializers.DateTimeField()),
+            "facility_mw": serializers.ListField(child=serializers.FloatField()),
+            "baseline_mw": serializers.ListField(child=serializers.FloatField()),
+            "battery_net_mw": serializers.ListField(child=serializers.FloatField()),
+        },
+    ),
+    help_text="per site code: the planned series (the schema said a run)",
+)
+NOT_FOUND = inline_serializer("ForecastNotFound", {"detail": serializers.CharField()})
+
+
 class ForecastView(DeskAccess, APIView):
-    @extend_schema(parameters=[DAY, OpenApiParameter("model", str)])
+    @extend_schema(
+        parameters=[DAY, OpenApiParameter("model", str)],
+        responses={200: FORECAST, 404: NOT_FOUND},
+    )
     def get(self, request):
         """The latest forecast of a day with the cleared prices next to it once published."""
         day = parse_day(request.query_params.get("market_day"))
@@ -59,7 +102,7 @@ class ForecastView(DeskAccess, APIView):
             }
         )
 
-    @extend_schema(request=s.ForecastInput)
+    @extend_schema(request=s.ForecastInput, responses={201: FORECAST_MADE})
     def post(self, request):
         data = s.ForecastInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -70,16 +113,16 @@ class ForecastView(DeskAccess, APIView):
 
 
 class BacktestView(DeskAccess, APIView):
-    @extend_schema(parameters=[OpenApiParameter("last_day", str), OpenApiParameter("days", int)])
+    @extend_schema(
+        parameters=[OpenApiParameter("last_day", str), OpenApiParameter("days", int)],
+        responses=BACKTEST,
+    )
     def get(self, request):
         """Each model's MAE and RMSE per node against the seasonal-naive reference."""
         last = parse_day(request.query_params.get("last_day"), "last_day")
-        try:
-            days = int(request.query_params.get("days", 14))
-        except ValueError:
-            raise ApplicationError("an integer", field="days") from None
-        if not 1 <= days <= 60:
-            raise ApplicationError("between 1 and 60", field="days")
+        days = parsing.parse_int(
+            request.query_params.get("days"), field="days", minimum=1, maximum=60, default=14
+        )
         result = forecasting.run_backtest(last_day=last, days=days)
         return Response(
             {
@@ -91,7 +134,7 @@ class BacktestView(DeskAccess, APIView):
 
 
 class EnvelopeView(DeskAccess, APIView):
-    @extend_schema(parameters=[DAY])
+    @extend_schema(parameters=[DAY], responses=PORTFOLIO_ENVELOPE)
     def get(self, request):
         """The portfolio's flexibility per node and interval (MW, MWh)."""
         day = parse_day(request.query_params.get("market_day"))
@@ -124,13 +167,15 @@ class RunViewSet(DeskAccess, viewsets.ReadOnlyModelViewSet):
         )
         return Response(s.RunSerializer(run).data, status=status.HTTP_201_CREATED)
 
-    @action(detail=True)
+    @extend_schema(responses=SCHEDULE)
+    @action(detail=True, pagination_class=None)
     def schedule(self, request, pk=None):
         """Planned facility MW per site and interval at the expected prices."""
         return Response(selectors.schedule_by_site(self.get_object()))
 
+    # Not paginated: the schema said a page object, the answer is the array.
     @extend_schema(responses=s.CurveSerializer(many=True))
-    @action(detail=True)
+    @action(detail=True, pagination_class=None)
     def curves(self, request, pk=None):
         qs = self.get_object().curves.select_related("edited_by")
         if node := request.query_params.get("node"):
