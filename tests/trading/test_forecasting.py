@@ -115,3 +115,38 @@ def test_unknown_model_is_a_400_naming_the_field(short_history):
     with pytest.raises(ApplicationError) as err:
         forecasting.make_forecast(market_day=TRADING_DAY, model_name="crystal-ball")
     assert err.value.field == "model"
+
+
+def test_forecast_api_gives_quantiles_and_provenance(short_history, trader_api):
+    forecasting.make_forecast(market_day=TRADING_DAY, model_name="seasonal_naive")
+    got = trader_api.get(f"/api/trading/forecast/?market_day={TRADING_DAY}&model=seasonal_naive")
+    assert got.status_code == 200
+    body = got.json()
+    assert body["version"] == 1 and body["quantile_levels"] == list(LEVELS)
+    row = body["nodes"]["E-LOAD"][0]
+    assert set(row["quantiles_per_mwh"]) == {"0.1", "0.25", "0.5", "0.75", "0.9"}
+    assert row["quantiles_per_mwh"]["0.1"] <= row["quantiles_per_mwh"]["0.9"]
+    missing = trader_api.get(f"/api/trading/forecast/?market_day={TRADING_DAY}")
+    assert missing.status_code == 404  # no forecast of the default model yet
+
+
+def test_backtest_api_and_page_read_the_saved_backtest(market_history, trader_api, client, trader):
+    assert trader_api.get("/api/trading/backtest/").status_code == 404
+    last = TRADING_DAY - timedelta(days=1)
+    result = forecasting.run_backtest(
+        last_day=last, days=2, models=[SeasonalNaive(1), SeasonalNaive(7)]
+    )
+    forecasting.backtest_save(result)
+    body = trader_api.get(f"/api/trading/backtest/?last_day={last}&days=2").json()
+    assert body["last_day"] == last.isoformat() and body["models"] == result.models
+    week = next(s for s in body["scores"] if s["model"] == "seasonal_naive_7d" and s["node"] == "*")
+    assert week["mae"] == pytest.approx(result.score("seasonal_naive_7d").mae)
+    assert trader_api.get(f"/api/trading/backtest/?last_day={last}&days=3").status_code == 404
+    bad = trader_api.get("/api/trading/backtest/?days=x")
+    assert bad.status_code == 400 and "days" in bad.json()
+    assert trader_api.get("/api/trading/backtest/?days=61").status_code == 400
+    assert "last_day" in trader_api.get("/api/trading/backtest/?last_day=july").json()
+
+    client.force_login(trader)
+    page = client.get("/trading/backtest/").content.decode()
+    assert "Backtest of the price forecasts" in page and "seasonal_naive_7d" in page

@@ -50,8 +50,14 @@ class Score:
     count: int
     skill: float | None  # 1 - MAE/MAE_ref; None when undefined
     skills: dict[str, float | None] = field(default_factory=dict)  # per naive reference
-    coverage_80: float | None = None  # share of outcomes in the 10-90 % band
-    coverage_50: float | None = None  # share of outcomes in the 25-75 % band
+    # Share of outcomes in the 10-90 % (25-75 %) band. Cleared prices sit on price steps (a
+    # unit's marginal cost), so an outcome often equals a band edge exactly: it counts half
+    # inside (the mid-point convention for distributions with point masses, as the randomised
+    # PIT of Czado, Gneiting and Held 2009); ``edge_80`` is the share on a 10-90 % edge, so
+    # ``coverage_80 +- edge_80 / 2`` are the edges-inside and edges-outside counts.
+    coverage_80: float | None = None
+    coverage_50: float | None = None
+    edge_80: float | None = None
 
 
 @dataclass
@@ -203,17 +209,26 @@ def backtest(
                     skills,
                     sum(h[0] for h in hits) / len(hits) if hits else None,
                     sum(h[1] for h in hits) / len(hits) if hits else None,
+                    sum(h[2] for h in hits) / len(hits) if hits else None,
                 )
             )
     return result
 
 
-def _inside(q: Quantiles, i: int, actual: float) -> tuple[bool, bool]:
-    """Whether ``actual`` lies in the 10-90 % and in the 25-75 % band at interval ``i``."""
+EDGE_PER_MWH = 0.005  # prices are published to the cent: closer than half a cent is "on" it
 
-    def band(lo: float, hi: float) -> bool:
+
+def _inside(q: Quantiles, i: int, actual: float) -> tuple[float, float, bool]:
+    """How far ``actual`` lies in the 10-90 % and the 25-75 % band at interval ``i`` (1 inside,
+    0.5 on an edge, 0 outside), and whether it is on a 10-90 % edge."""
+
+    def band(lo: float, hi: float) -> tuple[float, bool]:
         if lo not in q or hi not in q:
-            return False
-        return q[lo][i] <= actual <= q[hi][i]
+            return 0.0, False
+        low, high = q[lo][i], q[hi][i]
+        if abs(actual - low) < EDGE_PER_MWH or abs(actual - high) < EDGE_PER_MWH:
+            return 0.5, True
+        return (1.0 if low < actual < high else 0.0), False
 
-    return band(0.1, 0.9), band(0.25, 0.75)
+    (c80, edge), (c50, _) = band(0.1, 0.9), band(0.25, 0.75)
+    return c80, c50, edge

@@ -58,14 +58,19 @@ class Command(BaseCommand):
         )
         head = f"  {'model':<20}{'node':<10}{'MAE':>8}{'RMSE':>8}"
         head += "".join(f"{'skill ' + _short(r):>16}" for r in refs)
-        self.stdout.write(head + f"{'10-90 %':>9}{'25-75 %':>9}")
+        self.stdout.write(head + f"{'10-90 %':>9}{'on edge':>9}{'25-75 %':>9}")
         for model in result.models:
             for node in [*result.nodes, ALL_NODES]:
                 s = result.score(model, node)
                 line = f"  {model:<20}{'all' if node == ALL_NODES else node:<10}"
                 line += f"{_num(s.mae):>8}{_num(s.rmse):>8}"
                 line += "".join(f"{_num(s.skills.get(r), '+.3f'):>16}" for r in refs)
-                self.stdout.write(line + f"{_pct(s.coverage_80):>9}{_pct(s.coverage_50):>9}")
+                line += f"{_pct(s.coverage_80):>9}{_pct(s.edge_80):>9}{_pct(s.coverage_50):>9}"
+                self.stdout.write(line)
+        self.stdout.write(
+            "  coverage: share of outcomes inside the band, one on an edge counting half (cleared "
+            "prices sit on price steps); 'on edge': the share on a 10-90 % edge"
+        )
         self.stdout.write(f"Timing: {elapsed:.1f} s ({elapsed / days:.1f} s a day).")
         if not options["no_save"]:
             saved = forecasting.backtest_save(result)
