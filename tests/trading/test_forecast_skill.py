@@ -66,7 +66,7 @@ def test_the_scores_match_a_recount_from_the_rows(result, cleared_weeks):
     # strictly inside counts 1, on an edge (within half a cent: prices are published to the
     # cent) counts half
     on_edge = [min(abs(r.actual - r.low), abs(r.actual - r.high)) < 0.005 for r in boosted]
-    strictly = [r.low < r.actual < r.high and not e for r, e in zip(boosted, on_edge)]
+    strictly = [r.low < r.actual < r.high and not e for r, e in zip(boosted, on_edge, strict=True)]
     assert score.coverage_80 == pytest.approx((sum(strictly) + sum(on_edge) / 2) / len(boosted))
     assert score.edge_80 == pytest.approx(sum(on_edge) / len(boosted))
     assert all(r.low <= r.forecast <= r.high for r in boosted)
