@@ -43,6 +43,7 @@ def forecast_table(saved) -> dict | None:
             "skill_yesterday": s.get("skills", {}).get("seasonal_naive"),
             "skill_last_week": s.get("skills", {}).get("seasonal_naive_7d"),
             "coverage_80": None if s.get("coverage_80") is None else 100 * s["coverage_80"],
+            "edge_80": None if s.get("edge_80") is None else 100 * s["edge_80"],
         }
         for s in saved.scores
     ]
