@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import sklearn
 from sklearn.ensemble import HistGradientBoostingRegressor
+from threadpoolctl import threadpool_limits
 
 from .base import (
     LEVELS,
@@ -69,6 +70,7 @@ class GradientBoosting:
         cap: float | None = None,
         kind: str | None = None,
         name: str = "gradient_boosting",
+        threads: int = 1,
     ):
         if 0.5 not in levels:
             raise ValueError("levels must include the median (0.5), the point forecast")
@@ -86,6 +88,9 @@ class GradientBoosting:
             "min_samples_leaf": min_samples_leaf,
         }
         self.floor, self.cap = floor, cap
+        # OpenMP threads per fit. One: a Celery worker runs a task per core, and on a busy core
+        # OpenMP's spinning threads slow a fit many times over instead of speeding it up.
+        self.threads = threads
         self.kind = kind
         self.name = name
         self._fallback = SeasonalNaive(7, kind=kind)
@@ -122,6 +127,10 @@ class GradientBoosting:
         return np.vstack(xs), np.concatenate(ys), np.array(owners)
 
     def fit(self, history: list[PricePoint], exogenous: list[ExogenousPoint]) -> None:
+        with threadpool_limits(limits=self.threads, user_api="openmp"):
+            self._fit(history, exogenous)
+
+    def _fit(self, history: list[PricePoint], exogenous: list[ExogenousPoint]) -> None:
         prices = pivot_prices(history, kind=self.kind)
         exog = pivot_exogenous(exogenous)
         self._fallback.fit(history, exogenous)
@@ -171,10 +180,11 @@ class GradientBoosting:
             if x is None:
                 out[node] = fallback[node]
                 continue
-            raw = {
-                q: np.clip(self._models[q].predict(x) + self.shifts[node][q], lo, hi)
-                for q in self.levels
-            }
+            with threadpool_limits(limits=self.threads, user_api="openmp"):
+                raw = {
+                    q: np.clip(self._models[q].predict(x) + self.shifts[node][q], lo, hi)
+                    for q in self.levels
+                }
             out[node] = sort_levels(raw)
         return out
 
