@@ -14,7 +14,7 @@ from tests.factories import BatteryFactory, JobFactory, SiteFactory, WorkloadFac
 from vpp.intervals import day_bounds
 
 TRADING_DAY = date(2026, 7, 2)
-NAIVE = "seasonal_naive"  # two days of history suffice; the ridge model is tested elsewhere
+NAIVE = "seasonal_naive"  # two days of history suffice; the learnt models are tested elsewhere
 
 
 def _history(sim_now, days: int):
@@ -26,7 +26,7 @@ def _history(sim_now, days: int):
 @pytest.fixture
 def market_history(db, sim_now):
     """20 published day-ahead days before TRADING_DAY, whose auction is open, with the clock
-    at 2026-07-01 08:00 market time (before the 10:00 gate): enough to train the ridge model
+    at 2026-07-01 08:00 market time (before the 10:00 gate): enough to train the learnt models
     and backtest it over five days."""
     return _history(sim_now, 20)
 

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
+import numpy as np
 import pytest
 
 from market.exchange.client import PricePoint
@@ -54,10 +55,11 @@ def test_naive_quantiles_are_its_own_past_errors_worked_by_hand():
     model = SeasonalNaive()
     model.fit(history, [])
     q = model.predict_quantiles(DAY, ["A"], [])["A"]
-    # numpy's linear quantile of sorted errors (-20, -10, 10, 40) at position tau x 3:
-    # 0.1 -> -20 + 0.3 x 10 = -17; 0.25 -> -20 + 0.75 x 10 = -12.5; 0.5 -> (-10 + 10) / 2 = 0;
-    # 0.75 -> 10 + 0.25 x 30 = 17.5; 0.9 -> 10 + 0.7 x 30 = 31
-    expected = {0.1: 103.0, 0.25: 107.5, 0.5: 120.0, 0.75: 137.5, 0.9: 151.0}
+    # 4 x 96 errors, sorted: 96 x -20, 96 x -10, 96 x +10, 96 x +40; numpy's linear quantile at
+    # position tau x 383: 0.1 -> 38.3 (a -20); 0.25 -> 95.75, between -20 and -10: -12.5;
+    # 0.5 -> 191.5, between -10 and +10: 0; 0.75 -> 287.25, between +10 and +40: 17.5;
+    # 0.9 -> 344.7 (a +40). Added to yesterday's 120:
+    expected = {0.1: 100.0, 0.25: 107.5, 0.5: 120.0, 0.75: 137.5, 0.9: 160.0}
     assert sorted(q) == list(LEVELS)
     for level, price in expected.items():
         assert q[level] == pytest.approx([price] * 96), level
@@ -94,13 +96,18 @@ def test_boosted_levels_are_ordered_clipped_and_one_per_interval(market):
 
 def test_boosted_model_with_too_little_history_falls_back_to_last_weeks_prices(market):
     history, exogenous = market
-    day = FIRST + timedelta(days=8)
+    day = FIRST + timedelta(days=8)  # 8 days of prices: fewer than min_train_days
     prices, quantiles = forecast_distribution(quick(), history, exogenous, day, NODES)
-    week_ago = {
-        (p.node, p.interval_start + timedelta(days=7)): float(p.price_per_mwh) for p in history
-    }
-    starts = day_intervals(day)
-    assert prices["N1"] == [week_ago[("N1", t)] for t in starts]
+    price = {(p.node, p.interval_start): float(p.price_per_mwh) for p in history if p.node == "N1"}
+    # the weekly reference's errors on days 1..7: last week's price where there is one (day 7),
+    # else yesterday's; the fallback's median is last week's price plus their median
+    errors = []
+    for k in range(1, 8):
+        lag = 7 if k == 7 else 1
+        for at in day_intervals(FIRST + timedelta(days=k)):
+            errors.append(price[("N1", at)] - price[("N1", at - timedelta(days=lag))])
+    week_ago = [price[("N1", at - timedelta(days=7))] for at in day_intervals(day)]
+    assert prices["N1"] == pytest.approx([p + float(np.median(errors)) for p in week_ago])
     assert quantiles["N1"][0.1][0] <= prices["N1"][0] <= quantiles["N1"][0.9][0]
 
 
