@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import Max
 
 from vpp import clock
 from vpp.errors import ApplicationError
@@ -64,15 +63,17 @@ def make_forecast(*, market_day: date, model_name: str = DEFAULT_MODEL) -> Price
         raise ApplicationError("the exchange has published no prices to learn from", field="day")
     model = MODELS[model_name]()
     prices, quantiles = forecast_distribution(model, history, exogenous, market_day, nodes)
-    previous = (
+    # PostgreSQL locks no rows for an aggregate: lock the day's forecasts, then count
+    previous = max(
         PriceForecast.objects.select_for_update()
         .filter(market_day=market_day, model_name=model.name)
-        .aggregate(v=Max("version"))["v"]
+        .values_list("version", flat=True),
+        default=0,
     )
     forecast = PriceForecast.objects.create(
         market_day=market_day,
         model_name=model.name,
-        version=(previous or 0) + 1,
+        version=previous + 1,
         created_at=clock.now(),
         trained_through=max(p.interval_start for p in history),
         quantile_levels=sorted(next(iter(quantiles.values()))) if quantiles else [],
