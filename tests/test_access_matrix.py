@@ -153,6 +153,13 @@ RULES: dict[str, list[Case]] = {
             query="?start=2026-07-02T00:00:00%2B08:00&end=2026-07-02T06:00:00%2B08:00",
         )
     ],
+    "api:exchange-rules": [Case("get", EXCHANGE_READ)],
+    # a trader reports its own participant's meters, an admin names one; regulators only read
+    "api:exchange-meter-reports": [
+        Case("post", by_role(403, 201, 403, 403, 403, 201), body="meter_report")
+    ],
+    # a trader's own settlement; regulators and admins every participant's
+    "api:exchange-settlement": [Case("get", EXCHANGE_READ, query="?market_day=2026-07-02")],
     # --- dispatch: operators answer their own sites' instructions; traders watch -------------
     "dashboard:day": [Case("get", by_role(302, 200, 403, 403, 200, 200))],
     # --- trading desk page ----------------------------------------------------------------
@@ -466,6 +473,12 @@ def _body(kind, world, role):
         body = {"curves": [{"node": "E-LOAD", "interval_start": auction.first_interval.isoformat(),
                             "side": "demand",
                             "segments": [{"price_per_mwh": "500", "quantity_mw": "5"}]}]}  # fmt: skip
+        if role == "admin":
+            body["participant"] = "aggregator-co"
+        return body
+    if kind == "meter_report":  # an interval that ended before the world's clock
+        body = {"readings": [{"node": "E-LOAD", "interval_start": "2026-07-01T06:45:00+08:00",
+                              "consumption_mw": "12.5"}]}  # fmt: skip
         if role == "admin":
             body["participant"] = "aggregator-co"
         return body

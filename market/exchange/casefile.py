@@ -10,7 +10,8 @@
         "nodes": ["A", "B", "C"],
         "slack_node": "A",                       # optional, default the first node
         "lines": [{"code": "A-B", "from": "A", "to": "B", "reactance_pu": 0.1,
-                   "limit_mw": 100}]             # limit_mw null = unlimited
+                   "limit_mw": 100,              # null = unlimited
+                   "phase_shift_deg": 0}]        # optional; reactance < 0: series capacitor
       },
       "offers": [{"code": "G1", "node": "A", "fuel": "coal", "marginal_cost_per_mwh": 10,
                   "max_mw": 300,                 # a number, or one number per interval
@@ -28,6 +29,7 @@ reduction sold as supply, prices non-decreasing). A bid segment's key in the out
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +45,33 @@ def _series(value: Any, n: int, *, field: str) -> list[float]:
     if isinstance(value, list) and len(value) == n:
         return [float(v) for v in value]
     raise ApplicationError(f"give a number or a list of {n} numbers", field=field)
+
+
+def _line(i: int, ln: dict[str, Any], node_of) -> LineSpec:
+    field = f"network.lines[{i}]"
+    reactance = _number(ln.get("reactance_pu"), field=f"{field}.reactance_pu")
+    if reactance == 0:
+        raise ApplicationError(
+            "must not be zero (a zero-impedance branch: merge its two nodes into one)",
+            field=f"{field}.reactance_pu",
+        )
+    line = LineSpec(
+        code=str(ln.get("code") or f"{ln.get('from')}-{ln.get('to')}#{i}"),
+        from_node=node_of(ln.get("from"), f"{field}.from"),
+        to_node=node_of(ln.get("to"), f"{field}.to"),
+        reactance_pu=reactance,
+        limit_mw=None if ln.get("limit_mw") is None else float(ln["limit_mw"]),
+        phase_shift_deg=_number(ln.get("phase_shift_deg", 0), field=f"{field}.phase_shift_deg"),
+    )
+    if line.from_node == line.to_node:
+        raise ApplicationError("a line must join two different nodes", field=f"{field}.to")
+    return line
+
+
+def _number(value: Any, *, field: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ApplicationError("give a finite number", field=field)
+    return float(value)
 
 
 def case_from_dict(data: dict[str, Any]) -> ClearingCase:
@@ -64,16 +93,7 @@ def case_from_dict(data: dict[str, Any]) -> ClearingCase:
             raise ApplicationError(f"unknown node {value!r}", field=field)
         return value
 
-    lines = [
-        LineSpec(
-            code=str(ln.get("code") or f"{ln['from']}-{ln['to']}#{i}"),
-            from_node=node_of(ln["from"], f"network.lines[{i}].from"),
-            to_node=node_of(ln["to"], f"network.lines[{i}].to"),
-            reactance_pu=float(ln["reactance_pu"]),
-            limit_mw=None if ln.get("limit_mw") is None else float(ln["limit_mw"]),
-        )
-        for i, ln in enumerate(network.get("lines", []))
-    ]
+    lines = [_line(i, ln, node_of) for i, ln in enumerate(network.get("lines", []))]
     generators = [
         GeneratorSpec(
             code=str(o["code"]),

@@ -1,14 +1,15 @@
-"""The exchange as a VPP sees it: the only interface the trading desk may use.
+"""The exchange as a VPP sees it: the only interface the trading desk (and, through the desk's
+``get_client``, dispatch and settlement) may use.
 
 ``ExchangeClient`` is the protocol; ``LocalExchangeClient`` talks to this mock exchange in
 process. A real exchange adapter would implement the same protocol. Everything in and out is
-a plain dataclass (no ORM objects); instants are aware UTC datetimes, power in MW, prices in
-currency per MWh as Decimal.
+a plain dataclass (no ORM objects); instants are aware UTC datetimes, power in MW as Decimal
+(3 places), prices in currency per MWh and money as Decimal.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
@@ -17,121 +18,48 @@ from django.conf import settings
 
 from vpp import clock
 from vpp.errors import ApplicationError
-from vpp.intervals import interval_length, require_aware
+from vpp.intervals import day_bounds, interval_length, require_aware
 
 from . import bids as bid_service
+from . import meters, selectors
+from .markets import active_market
 from .models import Auction, Award, Bid, Exogenous, Node, NodePrice
+from .settlement import ParticipantSettlement, SettlementRow, participant_settlement
+from .types import (
+    AuctionInfo,
+    AwardLine,
+    Baseline,
+    BidReceipt,
+    Curve,
+    ExogenousPoint,
+    MarketRules,
+    MeteredConsumption,
+    MeterReceipt,
+    NodeInfo,
+    Position,
+    PricePoint,
+    Segment,
+)
 
-
-@dataclass(frozen=True)
-class NodeInfo:
-    code: str
-    name: str
-    region: str
-
-
-@dataclass(frozen=True)
-class AuctionInfo:
-    id: int
-    kind: str  # "da" (day-ahead) or "rt" (real-time)
-    market_day: date
-    first_interval: datetime
-    interval_count: int
-    gate_closure_at: datetime
-    state: str  # open, closed, cleared, published, failed
-
-    @property
-    def interval_starts(self) -> list[datetime]:
-        step = interval_length()
-        return [self.first_interval + k * step for k in range(self.interval_count)]
-
-
-@dataclass(frozen=True)
-class Segment:
-    price_per_mwh: Decimal
-    quantity_mw: Decimal
-
-
-@dataclass(frozen=True)
-class Curve:
-    """One curve: ``side`` "demand" (prices non-increasing) or "reduction" (load reduction
-    sold as supply, prices non-decreasing)."""
-
-    node: str
-    interval_start: datetime
-    side: str
-    segments: list[Segment]
-
-
-@dataclass(frozen=True)
-class BidReceipt:
-    bid_id: int
-    auction_id: int
-    participant: str
-    version: int
-    submitted_at: datetime
-    created: bool  # False: an idempotent retry returned the earlier bid
-
-
-@dataclass(frozen=True)
-class PricePoint:
-    auction_id: int
-    auction_kind: str
-    node: str
-    interval_start: datetime
-    price_per_mwh: Decimal
-
-
-@dataclass(frozen=True)
-class AwardLine:
-    auction_id: int
-    bid_id: int
-    bid_version: int
-    node: str
-    interval_start: datetime
-    side: str
-    segment_index: int
-    offered_price_per_mwh: Decimal
-    offered_mw: Decimal
-    awarded_mw: Decimal
-    price_per_mwh: Decimal
-
-
-@dataclass(frozen=True)
-class ExogenousPoint:
-    """Forecast demand (MW) and wind/solar capacity factors for one node-interval; the actual
-    values are given only once the interval has ended by the market clock."""
-
-    node: str
-    interval_start: datetime
-    demand_mw_forecast: float
-    wind_cf_forecast: float
-    solar_cf_forecast: float
-    demand_mw_actual: float | None
-    wind_cf_actual: float | None
-    solar_cf_actual: float | None
-
-
-@dataclass(frozen=True)
-class MarketRules:
-    """The bid rules a participant must meet: prices within [floor, cap] per MWh, at most
-    ``max_segments`` per curve, demand prices non-increasing, reduction prices non-decreasing."""
-
-    price_floor_per_mwh: Decimal
-    price_cap_per_mwh: Decimal
-    max_segments: int
-
-    def check_curve(self, side: str, segments: list[tuple[Decimal, Decimal]], field: str) -> None:
-        """Raise ``ApplicationError`` naming the segment and field a curve breaks, as the
-        exchange's own intake would."""
-        bid_service.check_curve(
-            side,
-            segments,
-            floor=self.price_floor_per_mwh,
-            cap=self.price_cap_per_mwh,
-            max_segments=self.max_segments,
-            field=field,
-        )
+__all__ = [
+    "AuctionInfo",
+    "AwardLine",
+    "Baseline",
+    "BidReceipt",
+    "Curve",
+    "ExchangeClient",
+    "ExogenousPoint",
+    "LocalExchangeClient",
+    "MarketRules",
+    "MeterReceipt",
+    "MeteredConsumption",
+    "NodeInfo",
+    "ParticipantSettlement",
+    "Position",
+    "PricePoint",
+    "Segment",
+    "SettlementRow",
+]
 
 
 class ExchangeClient(Protocol):
@@ -152,7 +80,8 @@ class ExchangeClient(Protocol):
         *,
         auction_id: int,
         participant: str,
-        curves: list[Curve],
+        curves: Sequence[Curve] = (),
+        baselines: Sequence[Baseline] = (),
         idempotency_key: str = "",
     ) -> BidReceipt: ...
 
@@ -168,6 +97,18 @@ class ExchangeClient(Protocol):
         self, *, start: datetime, end: datetime, nodes: list[str] | None = None
     ) -> list[ExogenousPoint]: ...
 
+    def positions(self, *, participant: str, market_day: date) -> list[Position]: ...
+
+    def real_time_auctions(self, *, market_day: date) -> list[AuctionInfo]: ...
+
+    def report_metered(
+        self, *, participant: str, readings: Sequence[MeteredConsumption], source: str = ""
+    ) -> MeterReceipt: ...
+
+    def participant_settlement(
+        self, *, participant: str, market_day: date
+    ) -> ParticipantSettlement: ...
+
 
 def _auction_info(a: Auction) -> AuctionInfo:
     return AuctionInfo(
@@ -178,6 +119,7 @@ def _auction_info(a: Auction) -> AuctionInfo:
         interval_count=a.interval_count,
         gate_closure_at=a.gate_closure_at,
         state=a.state,
+        message=a.message,
     )
 
 
@@ -196,14 +138,28 @@ class LocalExchangeClient:
     published auctions, as a real exchange would."""
 
     def rules(self) -> MarketRules:
+        m = active_market()
         return MarketRules(
-            bid_service.price_floor(),
-            bid_service.price_cap(),
-            settings.EXCHANGE_MAX_BID_SEGMENTS,
+            price_floor_per_mwh=m.price_floor_per_mwh,
+            price_cap_per_mwh=m.price_cap_per_mwh,
+            max_segments=m.max_bid_segments,
+            market=m.code,
+            name=m.name,
+            currency=m.currency,
+            time_zone=settings.MARKET_TIME_ZONE,
+            da_gate_closure_local=m.da_gate_closure_local,
+            rt_gate_closure_minutes=m.rt_gate_closure_minutes,
+            interval_minutes=m.interval_minutes,
+            min_trading_unit_mw=m.min_trading_unit_mw,
+            min_trading_unit_hours=m.min_trading_unit_hours,
+            min_node_voltage_kv=m.min_node_voltage_kv,
+            bid_form=m.bid_form,
         )
 
     def list_nodes(self) -> list[NodeInfo]:
-        return [NodeInfo(n.code, n.name, n.region) for n in Node.objects.order_by("code")]
+        return [
+            NodeInfo(n.code, n.name, n.region, n.voltage_kv) for n in Node.objects.order_by("code")
+        ]
 
     def list_auctions(
         self, *, states: tuple[str, ...] = ("open",), kind: str | None = None
@@ -228,7 +184,8 @@ class LocalExchangeClient:
         *,
         auction_id: int,
         participant: str,
-        curves: list[Curve],
+        curves: Sequence[Curve] = (),
+        baselines: Sequence[Baseline] = (),
         idempotency_key: str = "",
         submitted_by=None,
     ) -> BidReceipt:
@@ -243,6 +200,10 @@ class LocalExchangeClient:
                     [(Decimal(s.price_per_mwh), Decimal(s.quantity_mw)) for s in c.segments],
                 )
                 for c in curves
+            ],
+            baselines=[
+                bid_service.BaselineInput(b.node, b.interval_start, b.baseline_mw)
+                for b in baselines
             ],
             idempotency_key=idempotency_key,
             submitted_by=submitted_by,
@@ -286,6 +247,46 @@ class LocalExchangeClient:
         self, *, start: datetime, end: datetime, nodes: list[str] | None = None
     ) -> list[ExogenousPoint]:
         return exogenous_points(start=start, end=end, nodes=nodes)
+
+    def positions(self, *, participant: str, market_day: date) -> list[Position]:
+        """The participant's day-ahead positions per node and interval, once the day-ahead
+        auction is published (empty before), with the real-time awards and prices known."""
+        return selectors.participant_positions(participant=participant, market_day=market_day)
+
+    def real_time_auctions(self, *, market_day: date) -> list[AuctionInfo]:
+        """Every real-time auction of the market day, in interval order, any state (a failed
+        one carries its reason in ``message``)."""
+        start, end = day_bounds(market_day)
+        qs = Auction.objects.filter(
+            kind=Auction.Kind.REAL_TIME, first_interval__gte=start, first_interval__lt=end
+        ).order_by("first_interval")
+        return [_auction_info(a) for a in qs]
+
+    def report_metered(
+        self,
+        *,
+        participant: str,
+        readings: Sequence[MeteredConsumption],
+        source: str = "",
+        reported_by=None,
+    ) -> MeterReceipt:
+        """Metered consumption to the market operator: latest wins, versioned; a reading
+        equal to the current one stores nothing (``meters``)."""
+        result = meters.report_metered(
+            participant=participant,
+            readings=[
+                meters.MeterInput(r.node, r.interval_start, r.consumption_mw) for r in readings
+            ],
+            source=source,
+            reported_by=reported_by,
+        )
+        return MeterReceipt(result.stored, result.corrected, result.unchanged)
+
+    def participant_settlement(
+        self, *, participant: str, market_day: date
+    ) -> ParticipantSettlement:
+        """The exchange's DA and RT settlement of the participant for the day (``settlement``)."""
+        return participant_settlement(participant=participant, day=market_day)
 
 
 def receipt(bid: Bid, created: bool) -> BidReceipt:

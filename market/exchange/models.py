@@ -18,6 +18,11 @@ class Node(models.Model):
     name = models.CharField(max_length=200)
     region = models.CharField(max_length=200, blank=True)
     is_slack = models.BooleanField(default=False, help_text="angle reference of the DC-OPF")
+    voltage_kv = models.PositiveIntegerField(
+        default=500,
+        help_text="nominal voltage of the node's bus (kV); the trading-unit rule may require a "
+        "minimum (Guangdong: 220 kV)",
+    )
 
     class Meta:
         ordering = ["code"]
@@ -27,19 +32,24 @@ class Node(models.Model):
 
 
 class Line(models.Model):
-    """A transmission corridor between two nodes: reactance (p.u. on 100 MVA) and thermal limit.
-    Flow is positive from ``from_node`` to ``to_node``."""
+    """A transmission corridor (or transformer) between two nodes: reactance (p.u. on 100 MVA),
+    phase shift and thermal limit. Flow is positive from ``from_node`` to ``to_node``:
+    ``100 * (theta_from - theta_to - shift) / reactance_pu`` MW. A negative reactance is a
+    series capacitor; zero is refused (a zero-impedance branch: its two nodes are one)."""
 
     code = models.CharField(max_length=80, unique=True)
     from_node = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
     to_node = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
-    reactance_pu = models.FloatField()
+    reactance_pu = models.FloatField(help_text="negative: series compensation; never zero")
+    phase_shift_deg = models.FloatField(
+        default=0.0, help_text="phase-shifting transformer angle, degrees (0: none)"
+    )
     limit_mw = models.FloatField(null=True, blank=True, help_text="null: unlimited")
 
     class Meta:
         ordering = ["code"]
         constraints = [
-            models.CheckConstraint(condition=Q(reactance_pu__gt=0), name="exchange_line_x_pos"),
+            models.CheckConstraint(condition=~Q(reactance_pu=0), name="exchange_line_x_nonzero"),
             models.CheckConstraint(
                 condition=~Q(from_node=models.F("to_node")), name="exchange_line_two_ends"
             ),
@@ -225,14 +235,45 @@ class BidSegment(models.Model):
         ]
 
 
+class BidBaseline(models.Model):
+    """A registered baseline of a day-ahead bid: the participant's consumption at one node and
+    interval, cleared as inelastic demand; the bid's reduction offer there sells reductions from
+    it (never more). The participant's position there is then ``baseline_mw - reduction
+    awarded``, and settlement uses this baseline (docs/market-loop.md §1)."""
+
+    bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="baselines")
+    node = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
+    interval_start = models.DateTimeField()
+    baseline_mw = models.DecimalField(max_digits=12, decimal_places=3)
+
+    class Meta:
+        ordering = ["bid_id", "interval_start", "node_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bid", "node", "interval_start"], name="exchange_baseline_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(baseline_mw__gte=0), name="exchange_baseline_not_negative"
+            ),
+        ]
+
+
 class NodePrice(models.Model):
-    """The cleared price (LMP) at one node and interval of an auction, rounded to the cent."""
+    """The cleared price (LMP) at one node and interval of an auction, rounded to the cent,
+    with the inelastic demand it cleared against in its two parts: the exogenous series and the
+    participants' fixed consumption (their registered baselines day-ahead; their day-ahead
+    positions in real time)."""
 
     auction = models.ForeignKey(Auction, on_delete=models.CASCADE, related_name="prices")
     node = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
     interval_start = models.DateTimeField()
     price_per_mwh = models.DecimalField(max_digits=10, decimal_places=2)
-    demand_mw = models.FloatField(help_text="inelastic demand cleared against")
+    demand_mw = models.FloatField(help_text="exogenous inelastic demand cleared against")
+    participant_demand_mw = models.FloatField(
+        default=0,
+        help_text="participants' fixed consumption cleared against: registered baselines "
+        "(day-ahead) or day-ahead positions (real-time)",
+    )
     unserved_mw = models.FloatField(default=0)
 
     class Meta:
@@ -274,3 +315,34 @@ class Award(models.Model):
 
     class Meta:
         ordering = ["auction_id", "segment_id"]
+
+
+class MeterReport(models.Model):
+    """A participant's metered consumption at one node and interval (average MW), as reported
+    to the market operator. Latest wins: a report that differs from the current one is stored
+    as the next version (the earlier ones are kept); a report equal to the current one stores
+    nothing, so a retry is harmless. Settlement uses the highest version."""
+
+    participant = models.CharField(max_length=80)
+    node = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
+    interval_start = models.DateTimeField()
+    consumption_mw = models.DecimalField(max_digits=12, decimal_places=3)
+    version = models.PositiveIntegerField()
+    source = models.CharField(max_length=80, blank=True)
+    reported_at = models.DateTimeField(help_text="market clock instant")
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["participant", "interval_start", "node_id", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "node", "interval_start", "version"],
+                name="exchange_meter_version_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(consumption_mw__gte=0), name="exchange_meter_not_negative"
+            ),
+        ]
+        indexes = [models.Index(fields=["participant", "interval_start"])]

@@ -118,7 +118,7 @@ class NodeSeries:
     solar_cf: tuple[list[float], list[float]]
 
 
-def _daily_load_shape(hour: float) -> float:
+def daily_load_shape(hour: float) -> float:
     """Relative load by local hour: night trough near 04:00, late-morning and evening peaks."""
     morning = math.exp(-(((hour - 11.0) / 2.5) ** 2))
     evening = math.exp(-(((hour - 19.5) / 2.2) ** 2))
@@ -144,7 +144,7 @@ def day_series(day: date, local_starts: list[datetime], seed: int) -> dict[str, 
         rng = np.random.default_rng([seed, day.toordinal(), j])
         # Demand: shape x weekly factor x a day level, with small interval noise.
         level = 1.0 + 0.04 * (rng.random() - 0.5)
-        dem_f = [node.peak_demand_mw * _daily_load_shape(h) / 1.05 * weekly * level for h in hours]
+        dem_f = [node.peak_demand_mw * daily_load_shape(h) / 1.05 * weekly * level for h in hours]
         dem_a = [d * (1.0 + 0.02 * rng.standard_normal()) for d in dem_f]
         # Wind: a mean-reverting path around the node's weather mean.
         wind_f, x = [], node.wind_weather * (0.5 + rng.random())
@@ -240,7 +240,7 @@ def synthetic_case(
         for k, (a, b) in enumerate(lines)
     ]
     hours = [t * 24.0 / n_intervals for t in range(n_intervals)]
-    shape = np.array([_daily_load_shape(h) for h in hours]) / 1.3
+    shape = np.array([daily_load_shape(h) for h in hours]) / 1.3
     solar = np.array([_solar_shape(h) for h in hours])
     fuels = ["coal", "gas", "hydro", "nuclear", "wind", "solar"]
     base_cost = {"coal": 320, "gas": 600, "hydro": 100, "nuclear": 150, "wind": 0, "solar": 0}

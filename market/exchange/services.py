@@ -1,18 +1,25 @@
 """Writes that span the exchange's models: the default market, auctions through their states,
 and clearing. Every time comes from the market clock.
 
-Timetable (settings, see docs/exchange.md): the day-ahead auction of market day D covers every
-interval of D and closes at ``EXCHANGE_DA_GATE_CLOSURE_LOCAL`` on D-1, market time. A real-time
-auction covers one interval and closes ``EXCHANGE_RT_GATE_CLOSURE_MINUTES`` before it starts;
-real-time auctions are opened ``EXCHANGE_RT_HORIZON_HOURS`` ahead. An auction is cleared as soon
-as it is closed, and published once cleared.
+Timetable (the active market's rules, ``markets.active_market()``; see docs/exchange.md): the
+day-ahead auction of market day D covers every interval of D and closes at the market's
+``da_gate_closure_local`` on D-1, market time. A real-time auction covers one interval and
+closes ``rt_gate_closure_minutes`` before it starts; real-time auctions are opened
+``EXCHANGE_RT_HORIZON_HOURS`` ahead. An auction is cleared as soon as it is closed (a real-time
+one once its day's day-ahead results are final), and published once cleared.
+
+Balance (docs/market-loop.md §1, §4): a day-ahead auction clears the forecast exogenous demand
+plus every current bid's registered baselines as inelastic demand; a real-time auction clears
+the actual exogenous demand plus every participant's day-ahead position ``P_DA``, with the
+real-time bids as increments (demand) and decrements (reduction) around it.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
@@ -29,24 +36,23 @@ from vpp.intervals import (
     to_local,
 )
 
-from . import scenario
-from .bids import current_segments_by_auction, price_cap, price_floor
+from . import scenario, selectors
+from .bids import current_segments_by_auction
 from .clearing import BidSegmentSpec, ClearingCase, GeneratorSpec, LineSpec, clear
 from .clearing.model import ClearingError
+from .markets import active_market
 from .models import (
     Auction,
-    Award,
+    BidBaseline,
     Exogenous,
     Generator,
     Line,
-    LineFlow,
     Node,
-    NodePrice,
 )
+from .results import store_results
 
 log = logging.getLogger(__name__)
 CENT = Decimal("0.01")
-MW_STEP = Decimal("0.001")
 
 
 # --- the default market -------------------------------------------------------------------
@@ -132,8 +138,9 @@ def ensure_exogenous(day: date, *, seed: int | None = None) -> None:
 
 def da_gate_closure(day: date) -> datetime:
     """The instant the day-ahead gate of market day ``day`` closes: D-1 at the local time."""
-    hh, mm = (int(x) for x in settings.EXCHANGE_DA_GATE_CLOSURE_LOCAL.split(":"))
-    local = datetime.combine(day - timedelta(days=1), time(hh, mm), tzinfo=market_tz())
+    local = datetime.combine(
+        day - timedelta(days=1), active_market().da_gate_closure_local, tzinfo=market_tz()
+    )
     return local.astimezone(day_bounds(day)[0].tzinfo)
 
 
@@ -166,7 +173,7 @@ def open_real_time(*, interval_start: datetime) -> Auction:
         defaults={
             "market_day": market_day_of(start),
             "interval_count": 1,
-            "gate_closure_at": start - timedelta(minutes=settings.EXCHANGE_RT_GATE_CLOSURE_MINUTES),
+            "gate_closure_at": start - timedelta(minutes=active_market().rt_gate_closure_minutes),
             "opened_at": clock.now(),
         },
     )
@@ -181,7 +188,9 @@ def close_due(*, now: datetime) -> int:
 
 
 def open_due(*, now: datetime) -> None:
-    """Open tomorrow's day-ahead auction and the real-time auctions within the horizon."""
+    """Open tomorrow's day-ahead auction, the real-time auctions within the horizon, and any
+    real-time auction of the last ``EXCHANGE_RT_CATCH_UP_HOURS`` that never was (beat was down,
+    or the market started late) on a day that has a day-ahead auction."""
     install_default_market()
     open_day_ahead(day=market_day_of(now) + timedelta(days=1))
     step = interval_length()
@@ -190,6 +199,33 @@ def open_due(*, now: datetime) -> None:
     while start <= horizon:
         open_real_time(interval_start=start)
         start += step
+    catch_up_from = floor_to_interval(now - timedelta(hours=settings.EXCHANGE_RT_CATCH_UP_HOURS))
+    for interval_start in missing_real_time(since=catch_up_from, until=floor_to_interval(now)):
+        open_real_time(interval_start=interval_start)
+
+
+def missing_real_time(*, since: datetime, until: datetime) -> list[datetime]:
+    """Interval starts in [since, until] of market days with a day-ahead auction that have no
+    real-time auction yet."""
+    step = interval_length()
+    days = set(
+        Auction.objects.filter(
+            kind=Auction.Kind.DAY_AHEAD,
+            market_day__gte=market_day_of(since),
+            market_day__lte=market_day_of(until),
+        ).values_list("market_day", flat=True)
+    )
+    have = set(
+        Auction.objects.filter(
+            kind=Auction.Kind.REAL_TIME, first_interval__gte=since, first_interval__lte=until
+        ).values_list("first_interval", flat=True)
+    )
+    out, t = [], since
+    while t <= until:
+        if t not in have and market_day_of(t) in days:
+            out.append(t)
+        t += step
+    return out
 
 
 def run_due(*, now: datetime | None = None) -> list[int]:
@@ -208,24 +244,38 @@ def run_due(*, now: datetime | None = None) -> list[int]:
 # --- clearing -----------------------------------------------------------------------------
 
 
-def build_case(auction: Auction) -> tuple[ClearingCase, list[datetime], dict]:
+class BuiltCase(NamedTuple):
+    """An auction's clearing case and what maps it back: interval starts, segments by key, and
+    the inelastic demand's two parts per node (``exogenous + participants = case.demand_mw``)."""
+
+    case: ClearingCase
+    starts: list[datetime]
+    segments: dict
+    exogenous_mw: dict[str, list[float]]
+    participant_mw: dict[str, list[float]]
+
+
+def build_case(auction: Auction) -> BuiltCase:
     """The auction's clearing case from the stored network, fleet, exogenous data and current
-    bids. Day-ahead clears against forecasts; real-time against what actually happened."""
+    bids. Day-ahead clears against forecasts plus the registered baselines; real-time against
+    what actually happened plus the day-ahead positions. Raises ``ClearingError`` when the
+    exogenous data of a node and interval is missing (nothing to clear against)."""
     step = interval_length()
     starts = [auction.first_interval + k * step for k in range(auction.interval_count)]
     index = {s: k for k, s in enumerate(starts)}
     use_actual = auction.kind == Auction.Kind.REAL_TIME
     nodes = list(Node.objects.order_by("code"))
     codes = [n.code for n in nodes]
-    series: dict[tuple[str, str], list[float]] = {}
-    for row in Exogenous.objects.filter(interval_start__in=starts).select_related("node"):
-        values = series.setdefault((row.node.code, row.kind), [0.0] * len(starts))
-        values[index[row.interval_start]] = row.actual if use_actual else row.forecast
-    zeros = [0.0] * len(starts)
+    series: dict[tuple[str, str], list[float | None]] = {}
+    # Plain tuples, not model objects: a 118-bus day is 11,000 rows.
+    for code, kind, start, value in Exogenous.objects.filter(interval_start__in=starts).values_list(
+        "node__code", "kind", "interval_start", "actual" if use_actual else "forecast"
+    ):
+        series.setdefault((code, kind), [None] * len(starts))[index[start]] = value
     gens = []
     for g in Generator.objects.select_related("node").order_by("code"):
         if g.fuel in (Generator.Fuel.WIND, Generator.Fuel.SOLAR):
-            cf = series.get((g.node.code, f"{g.fuel}_cf"), zeros)
+            cf = _series(series, g.node.code, f"{g.fuel}_cf", starts, use_actual)
             avail = tuple(g.max_mw * c for c in cf)
         else:
             avail = tuple([g.max_mw] * len(starts))
@@ -240,6 +290,10 @@ def build_case(auction: Auction) -> tuple[ClearingCase, list[datetime], dict]:
                 ramp_mw_per_interval=g.ramp_mw_per_interval,
             )
         )
+    exogenous = {c: _series(series, c, Exogenous.Kind.DEMAND_MW, starts, use_actual) for c in codes}
+    participants = {c: [0.0] * len(starts) for c in codes}
+    for (node, t), mw in _fixed_participant_demand(auction).items():
+        participants[node][index[t]] += mw
     segments = {}
     bids = []
     for _bid, segs in current_segments_by_auction(auction).items():
@@ -256,45 +310,100 @@ def build_case(auction: Auction) -> tuple[ClearingCase, list[datetime], dict]:
                 )
             )
     slack = next((n.code for n in nodes if n.is_slack), codes[0] if codes else None)
+    market = active_market()
     case = ClearingCase(
         nodes=codes,
         lines=[
-            LineSpec(ln.code, ln.from_node.code, ln.to_node.code, ln.reactance_pu, ln.limit_mw)
+            LineSpec(
+                ln.code,
+                ln.from_node.code,
+                ln.to_node.code,
+                ln.reactance_pu,
+                ln.limit_mw,
+                phase_shift_deg=ln.phase_shift_deg,
+            )
             for ln in Line.objects.select_related("from_node", "to_node")
         ],
         generators=gens,
-        demand_mw={c: series.get((c, Exogenous.Kind.DEMAND_MW), zeros) for c in codes},
+        demand_mw={
+            c: [e + q for e, q in zip(exogenous[c], participants[c], strict=True)] for c in codes
+        },
         n_intervals=len(starts),
         bids=bids,
-        price_floor_per_mwh=float(price_floor()),
-        price_cap_per_mwh=float(price_cap()),
+        price_floor_per_mwh=float(market.price_floor_per_mwh),
+        price_cap_per_mwh=float(market.price_cap_per_mwh),
         slack_node=slack,
         time_limit_seconds=settings.EXCHANGE_SOLVER_TIME_LIMIT_SECONDS,
     )
-    return case, starts, segments
+    return BuiltCase(case, starts, segments, exogenous, participants)
+
+
+def _series(series, node: str, kind: str, starts: list[datetime], actual: bool) -> list[float]:
+    values = series.get((node, kind))
+    missing = (
+        [t for t, v in zip(starts, values, strict=True) if v is None] if values else starts[:1]
+    )
+    if missing:
+        raise ClearingError(
+            f"no {'actual' if actual else 'forecast'} {kind} for {node} at "
+            f"{missing[0].isoformat()}: nothing to clear against"
+        )
+    return values
+
+
+def _fixed_participant_demand(auction: Auction) -> dict[tuple[str, datetime], float]:
+    """Participants' consumption cleared as inelastic demand, per (node, interval start): the
+    current bids' registered baselines (day-ahead), or every participant's ``P_DA`` from the
+    day's day-ahead results (real-time)."""
+    if auction.kind == Auction.Kind.REAL_TIME:
+        da = selectors.day_ahead_auction(auction.market_day)
+        if da is None:
+            return {}
+        return selectors.position_mw_by_node(
+            selectors.da_positions(da, interval_start=auction.first_interval)
+        )
+    out: dict[tuple[str, datetime], float] = {}
+    for node, t, mw in BidBaseline.objects.filter(
+        bid__auction=auction, bid__superseded=False
+    ).values_list("node__code", "interval_start", "baseline_mw"):
+        out[node, t] = out.get((node, t), 0.0) + float(mw)
+    return out
+
+
+def waits_for_day_ahead(auction: Auction) -> bool:
+    """A real-time auction clears against its day's day-ahead positions, so it waits while that
+    day-ahead auction is still open, closed or cleared-but-unpublished. A failed day-ahead
+    auction (or none) has no positions: the real-time auction clears without them."""
+    if auction.kind != Auction.Kind.REAL_TIME:
+        return False
+    da = selectors.day_ahead_auction(auction.market_day)
+    return da is not None and da.state not in (Auction.State.PUBLISHED, Auction.State.FAILED)
 
 
 def clear_auction(*, auction_id: int) -> bool:
     """Clear a closed auction and store its prices, flows and awards. Idempotent.
 
     The auction row is locked (``select_for_update``) for the whole clearing, so a second
-    runner waits, then finds it no longer closed and returns False, changing nothing. A solver
-    failure marks the auction failed with the reason, rather than leaving it to be retried
-    forever."""
+    runner waits, then finds it no longer closed and returns False, changing nothing. A
+    real-time auction whose day-ahead results are not final yet is left closed (False; the
+    next run clears it). A clearing failure (missing data, solver) marks the auction failed
+    with the reason, rather than leaving it to be retried forever."""
     with transaction.atomic():
         auction = Auction.objects.select_for_update().filter(pk=auction_id).first()
         if auction is None or auction.state != Auction.State.CLOSED:
             return False
-        case, starts, segments = build_case(auction)
+        if waits_for_day_ahead(auction):
+            return False
         try:
-            outcome = clear(case)
+            built = build_case(auction)
+            outcome = clear(built.case)
         except ClearingError as exc:
             log.error("auction %s failed to clear: %s", auction.pk, exc)
             auction.state = Auction.State.FAILED
             auction.message = str(exc)
             auction.save(update_fields=["state", "message"])
             return True
-        _store_results(auction, case, starts, segments, outcome)
+        store_results(auction=auction, built=built, outcome=outcome)
         auction.state = Auction.State.CLEARED
         auction.cleared_at = clock.now()
         auction.solver = outcome.solver
@@ -307,55 +416,45 @@ def clear_auction(*, auction_id: int) -> bool:
     return True
 
 
-def _store_results(auction, case, starts, segments, outcome) -> None:
-    nodes = {n.code: n for n in Node.objects.all()}
-    lines = {ln.code: ln for ln in Line.objects.all()}
-    limits = {ln.code: ln.limit_mw for ln in case.lines}
-    prices = {
-        code: [Decimal(str(round(p, 2))).quantize(CENT) for p in ps]
-        for code, ps in outcome.prices.items()
-    }
-    NodePrice.objects.bulk_create(
-        NodePrice(
-            auction=auction,
-            node=nodes[code],
-            interval_start=starts[t],
-            price_per_mwh=prices[code][t],
-            demand_mw=case.demand_mw[code][t],
-            unserved_mw=outcome.unserved_mw[code][t],
-        )
-        for code in case.nodes
-        for t in range(len(starts))
-    )
-    LineFlow.objects.bulk_create(
-        LineFlow(
-            auction=auction,
-            line=lines[code],
-            interval_start=starts[t],
-            flow_mw=flows[t],
-            limit_mw=limits[code],
-            congested=outcome.congested(code, t, limits[code]),
-            shadow_price_per_mwh=outcome.line_shadow_prices[code][t],
-        )
-        for code, flows in outcome.flows_mw.items()
-        for t in range(len(starts))
-    )
-    index = {s: k for k, s in enumerate(starts)}
-    Award.objects.bulk_create(
-        Award(
-            segment=seg,
-            auction=auction,
-            awarded_mw=Decimal(str(round(outcome.awards_mw[key], 3))).quantize(MW_STEP),
-            price_per_mwh=prices[seg.node.code][index[seg.interval_start]],
-        )
-        for key, seg in segments.items()
-    )
-
-
 def publish_auction(*, auction_id: int) -> bool:
     """Make a cleared auction's results public (a conditional UPDATE: a rerun changes nothing)."""
     return bool(
         Auction.objects.filter(pk=auction_id, state=Auction.State.CLEARED).update(
             state=Auction.State.PUBLISHED, published_at=clock.now()
+        )
+    )
+
+
+# --- real time, every interval ------------------------------------------------------------
+
+
+def run_real_time_due(*, now: datetime | None = None, since: datetime | None = None) -> list[int]:
+    """Run every real-time auction due by the clock: for each interval from ``since`` (default:
+    the start of the earliest market day, within ``EXCHANGE_RT_CATCH_UP_HOURS``, that has a
+    day-ahead auction) whose real-time gate has passed, on a day with a day-ahead auction,
+    open the auction if absent, close it, clear it and publish it. Idempotent: a published or
+    failed auction is left alone, so a rerun does nothing. Returns the ids of the auctions that
+    are published or failed after the run, in interval order.
+
+    The demo calls this after moving the clock; in production beat's ``run_due_auctions`` does
+    the same work one auction per task (opening ahead, closing at the gate, catching up)."""
+    now = now or clock.now()
+    # the last interval whose gate (its start minus the gate minutes) has passed
+    last = floor_to_interval(now + timedelta(minutes=active_market().rt_gate_closure_minutes))
+    if since is None:
+        since = floor_to_interval(now - timedelta(hours=settings.EXCHANGE_RT_CATCH_UP_HOURS))
+    for interval_start in missing_real_time(since=since, until=last):
+        open_real_time(interval_start=interval_start)
+    close_due(now=now)
+    due = Auction.objects.filter(
+        kind=Auction.Kind.REAL_TIME, first_interval__gte=since, first_interval__lte=last
+    ).order_by("first_interval")
+    to_clear = due.filter(state__in=(Auction.State.CLOSED, Auction.State.CLEARED))
+    for auction_id in to_clear.values_list("pk", flat=True):
+        clear_auction(auction_id=auction_id)
+        publish_auction(auction_id=auction_id)
+    return list(
+        due.filter(state__in=(Auction.State.PUBLISHED, Auction.State.FAILED)).values_list(
+            "pk", flat=True
         )
     )

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
 
 from django.db import transaction
 from django.dispatch import Signal
 
-from market.exchange.client import Curve, Segment
+from market.exchange.client import Baseline, Curve, Segment
 from sites.models import Site
 from sites.selectors import site_specs
 from vpp import audit, clock
@@ -133,6 +133,29 @@ def _wire(curves: list[ProposedCurve]) -> list[dict]:
     ]
 
 
+def _usual_load_baselines(curves: list[ProposedCurve]) -> list[Baseline]:
+    """Per node and interval of the reduction curves, the node's usual load (the sites'
+    envelope baselines summed), rounded up to the kW so a reduction within the envelope stays
+    within it."""
+    # stopgap: the integration replaces this with the registered baseline
+    starts = sorted({c.interval_start for c in curves})
+    at = {t: k for k, t in enumerate(starts)}
+    nodes = sorted({c.node_code for c in curves})
+    envelope = portfolio_envelope(site_specs(Site.objects.filter(node__code__in=nodes)), starts)
+    out = []
+    for c in curves:
+        rows = envelope.get(c.node_code)
+        usual = rows[at[c.interval_start]].baseline_mw if rows else 0.0
+        out.append(
+            Baseline(
+                c.node_code,
+                c.interval_start,
+                Decimal(repr(usual)).quantize(MW_PLACES, rounding=ROUND_CEILING),
+            )
+        )
+    return out
+
+
 def submit_bids(
     *, run_id: int, user: User, side: str, idempotency_key: str, nodes: list[str] | None = None
 ) -> BidSubmission:
@@ -170,6 +193,8 @@ def submit_bids(
             )
             for c in curves
         ],
+        # stopgap: the integration replaces this with the registered baseline
+        baselines=_usual_load_baselines(curves) if side == "reduction" else [],
         idempotency_key=idempotency_key,
     )
     with transaction.atomic():

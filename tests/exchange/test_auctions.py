@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from market.exchange import services
-from market.exchange.client import Curve, LocalExchangeClient, Segment
+from market.exchange.client import Baseline, Curve, LocalExchangeClient, Segment
 from market.exchange.models import Auction, Award, LineFlow, NodePrice
 from vpp.intervals import to_local
 
@@ -55,10 +55,11 @@ def submit(client, auction, **kw):
         curves=[
             Curve("E-LOAD", interval(auction, 76), "demand", [Segment(Decimal(1500), Decimal(25))]),
             Curve(
-                "E-LOAD", interval(auction, 76), "reduction", [Segment(Decimal(1400), Decimal(5))]
+                "S-LOAD", interval(auction, 76), "reduction", [Segment(Decimal(1400), Decimal(5))]
             ),
             Curve("NW-WIND", interval(auction, 10), "demand", [Segment(Decimal(1), Decimal(50))]),
         ],
+        baselines=[Baseline("S-LOAD", interval(auction, 76), Decimal(30))],
         **kw,
     )
 
@@ -87,8 +88,8 @@ def test_clearing_is_idempotent_and_publishes_prices_and_awards(da_auction, sim_
     }
     # A demand bid at the cap always clears; its price is the node's LMP for that interval.
     assert awards["E-LOAD", "demand"].awarded_mw == Decimal("25.000")
-    lmp = awards["E-LOAD", "demand"].price_per_mwh
-    reduction = awards["E-LOAD", "reduction"]
+    reduction = awards["S-LOAD", "reduction"]
+    lmp = reduction.price_per_mwh
     assert reduction.awarded_mw == (Decimal("5.000") if lmp >= 1400 else Decimal("0.000"))
     assert client.get_awards(auction_id=da_auction.pk, participant="someone-else") == []
     history = client.price_history(
@@ -121,6 +122,10 @@ def test_real_time_clears_with_actuals(da_auction, sim_now):
     rt = services.open_real_time(interval_start=start)
     sim_now(start - timedelta(minutes=20))
     services.run_due()
+    # the day's day-ahead results first: real time clears around their positions
+    assert services.clear_auction(auction_id=rt.pk) is False
+    services.clear_auction(auction_id=da_auction.pk)
+    services.publish_auction(auction_id=da_auction.pk)
     services.clear_auction(auction_id=rt.pk)
     prices = NodePrice.objects.filter(auction=rt)
     assert prices.count() == 6

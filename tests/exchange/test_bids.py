@@ -17,12 +17,20 @@ def post(api, auction, curves, **extra):
 
 
 def test_trader_submits_a_bid(trader_api, da_auction):
-    r = post(trader_api, da_auction, [curve(da_auction), curve(da_auction, k=1, side="reduction")])
+    baseline = {"node": "E-LOAD", "interval_start": interval(da_auction, 1).isoformat(),
+                "baseline_mw": "30"}  # fmt: skip
+    r = post(
+        trader_api,
+        da_auction,
+        [curve(da_auction), curve(da_auction, k=1, side="reduction")],
+        baselines=[baseline],
+    )
     assert r.status_code == 201, r.json()
     assert r.json()["version"] == 1 and r.json()["participant"] == "aggregator-co"
     bid = Bid.objects.get()
     assert bid.submitted_at == clock.now()
     assert BidSegment.objects.filter(bid=bid).count() == 2
+    assert bid.baselines.get().baseline_mw == 30
 
 
 @pytest.mark.parametrize(

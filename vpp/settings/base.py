@@ -9,6 +9,8 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
+from vpp import markets
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -186,15 +188,42 @@ LOGGING = {
 
 # --- exchange (the mock spot market, market/exchange; see docs/exchange.md) ----------------
 EXCHANGE_SCENARIO_SEED = env.int("EXCHANGE_SCENARIO_SEED", default=20260701)
-EXCHANGE_PRICE_FLOOR_PER_MWH = env("EXCHANGE_PRICE_FLOOR_PER_MWH", default="0")
-EXCHANGE_PRICE_CAP_PER_MWH = env("EXCHANGE_PRICE_CAP_PER_MWH", default="1500")
-EXCHANGE_MAX_BID_SEGMENTS = env.int("EXCHANGE_MAX_BID_SEGMENTS", default=10)
-# Day-ahead gate closure for day D: this local time on D-1.
-EXCHANGE_DA_GATE_CLOSURE_LOCAL = env("EXCHANGE_DA_GATE_CLOSURE_LOCAL", default="10:00")
-# Real-time auction for an interval: gate closes this many minutes before the interval starts;
-# auctions are opened this many hours ahead.
-EXCHANGE_RT_GATE_CLOSURE_MINUTES = env.int("EXCHANGE_RT_GATE_CLOSURE_MINUTES", default=30)
+# The active market: a preset of vpp/markets.py ("generic", "guangdong" or "mengxi"). The
+# settings below default to its values and are the active market's rules (floor, cap, gates,
+# trading unit) that bid intake, clearing and the timetable obey; set one to move that rule
+# alone. The desk reads them through ExchangeClient.rules() (docs/exchange.md, "Market rules").
+EXCHANGE_MARKET = env("EXCHANGE_MARKET", default="generic")
+_market = markets.PRESETS.get(EXCHANGE_MARKET, markets.GENERIC)  # a bad name: active_market()
+EXCHANGE_PRICE_FLOOR_PER_MWH = env(
+    "EXCHANGE_PRICE_FLOOR_PER_MWH", default=str(_market.price_floor_per_mwh)
+)
+EXCHANGE_PRICE_CAP_PER_MWH = env(
+    "EXCHANGE_PRICE_CAP_PER_MWH", default=str(_market.price_cap_per_mwh)
+)
+EXCHANGE_MAX_BID_SEGMENTS = env.int("EXCHANGE_MAX_BID_SEGMENTS", default=_market.max_bid_segments)
+# Day-ahead gate closure for day D: this local time ("HH:MM") on D-1.
+EXCHANGE_DA_GATE_CLOSURE_LOCAL = env(
+    "EXCHANGE_DA_GATE_CLOSURE_LOCAL", default=_market.da_gate_closure_local.strftime("%H:%M")
+)
+# Real-time auction for an interval: its gate closes this many minutes before the interval.
+EXCHANGE_RT_GATE_CLOSURE_MINUTES = env.int(
+    "EXCHANGE_RT_GATE_CLOSURE_MINUTES", default=_market.rt_gate_closure_minutes
+)
+# Minimum trading unit: flexibility of at least this many MW, for at least this many hours, at
+# nodes of at least this voltage (kV).
+EXCHANGE_MIN_TRADING_UNIT_MW = env(
+    "EXCHANGE_MIN_TRADING_UNIT_MW", default=str(_market.min_trading_unit_mw)
+)
+EXCHANGE_MIN_TRADING_UNIT_HOURS = env(
+    "EXCHANGE_MIN_TRADING_UNIT_HOURS", default=str(_market.min_trading_unit_hours)
+)
+EXCHANGE_MIN_NODE_VOLTAGE_KV = env.int(
+    "EXCHANGE_MIN_NODE_VOLTAGE_KV", default=_market.min_node_voltage_kv
+)
+# Real-time auctions are opened this many hours ahead; beat also catches up intervals of the
+# last EXCHANGE_RT_CATCH_UP_HOURS (days with a day-ahead auction) that never got one.
 EXCHANGE_RT_HORIZON_HOURS = env.int("EXCHANGE_RT_HORIZON_HOURS", default=2)
+EXCHANGE_RT_CATCH_UP_HOURS = env.int("EXCHANGE_RT_CATCH_UP_HOURS", default=24)
 EXCHANGE_SOLVER_TIME_LIMIT_SECONDS = env.int("EXCHANGE_SOLVER_TIME_LIMIT_SECONDS", default=300)
 
 # --- settlement statements (rules in settlement/performance.py and docs/settlement.md) ------

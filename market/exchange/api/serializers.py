@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from vpp.api.fields import AwareDateTimeField
@@ -12,7 +14,7 @@ from ..models import Auction, Line, LineFlow, Node, NodePrice
 class NodeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Node
-        fields = ["code", "name", "region"]
+        fields = ["code", "name", "region", "voltage_kv"]
 
 
 class LineSerializer(serializers.ModelSerializer):
@@ -21,7 +23,7 @@ class LineSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Line
-        fields = ["code", "from_node", "to_node", "reactance_pu", "limit_mw"]
+        fields = ["code", "from_node", "to_node", "reactance_pu", "phase_shift_deg", "limit_mw"]
 
 
 class AuctionSerializer(serializers.ModelSerializer):
@@ -39,6 +41,7 @@ class AuctionSerializer(serializers.ModelSerializer):
             "published_at",
             "solver",
             "unserved_mwh",
+            "message",
         ]
 
 
@@ -54,8 +57,21 @@ class CurveInSerializer(serializers.Serializer):
     segments = SegmentInSerializer(many=True, allow_empty=False)
 
 
+class BaselineInSerializer(serializers.Serializer):
+    node = serializers.CharField(max_length=40)
+    interval_start = AwareDateTimeField()
+    # the service refuses a negative baseline with its own message; here only the number's shape
+    baseline_mw = serializers.DecimalField(max_digits=12, decimal_places=3)
+
+
 class BidInSerializer(serializers.Serializer):
-    curves = CurveInSerializer(many=True, allow_empty=False)
+    curves = CurveInSerializer(many=True, required=False, default=list)
+    baselines = BaselineInSerializer(
+        many=True,
+        required=False,
+        default=list,
+        help_text="day-ahead: registered baselines (a reduction offer sells from one)",
+    )
     idempotency_key = serializers.CharField(max_length=120, required=False, allow_blank=True)
     participant = serializers.CharField(
         max_length=80, required=False, help_text="admins only: the participant bid for"
@@ -80,6 +96,12 @@ class BidSegmentOutSerializer(serializers.Serializer):
     quantity_mw = serializers.DecimalField(max_digits=12, decimal_places=3)
 
 
+class BidBaselineOutSerializer(serializers.Serializer):
+    node = serializers.CharField(source="node.code")
+    interval_start = serializers.DateTimeField()
+    baseline_mw = serializers.DecimalField(max_digits=12, decimal_places=3)
+
+
 class BidOutSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     participant = serializers.CharField()
@@ -87,6 +109,7 @@ class BidOutSerializer(serializers.Serializer):
     superseded = serializers.BooleanField()
     submitted_at = serializers.DateTimeField()
     segments = BidSegmentOutSerializer(many=True)
+    baselines = BidBaselineOutSerializer(many=True)
 
 
 class NodePriceSerializer(serializers.ModelSerializer):
@@ -94,7 +117,14 @@ class NodePriceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = NodePrice
-        fields = ["node", "interval_start", "price_per_mwh", "demand_mw", "unserved_mw"]
+        fields = [
+            "node",
+            "interval_start",
+            "price_per_mwh",
+            "demand_mw",
+            "participant_demand_mw",
+            "unserved_mw",
+        ]
 
 
 class LineFlowSerializer(serializers.ModelSerializer):
@@ -141,3 +171,99 @@ class ExogenousQuerySerializer(serializers.Serializer):
     start = AwareDateTimeField()
     end = AwareDateTimeField()
     node = serializers.CharField(required=False)
+
+
+class MarketRulesSerializer(serializers.Serializer):
+    market = serializers.CharField()
+    name = serializers.CharField()
+    currency = serializers.CharField()
+    time_zone = serializers.CharField()
+    price_floor_per_mwh = serializers.DecimalField(max_digits=10, decimal_places=2)
+    price_cap_per_mwh = serializers.DecimalField(max_digits=10, decimal_places=2)
+    max_segments = serializers.IntegerField()
+    # a wall-clock time in the market's zone (JSON Schema's "time" format wants an offset)
+    da_gate_closure_local = serializers.SerializerMethodField(help_text="HH:MM market time, D-1")
+    rt_gate_closure_minutes = serializers.IntegerField()
+    interval_minutes = serializers.IntegerField()
+    min_trading_unit_mw = serializers.DecimalField(max_digits=12, decimal_places=3)
+    min_trading_unit_hours = serializers.DecimalField(max_digits=6, decimal_places=2)
+    min_node_voltage_kv = serializers.IntegerField()
+    bid_form = serializers.CharField()
+
+    def get_da_gate_closure_local(self, rules) -> str:
+        return rules.da_gate_closure_local.strftime("%H:%M")
+
+
+class MeterReadingInSerializer(serializers.Serializer):
+    node = serializers.CharField(max_length=40)
+    interval_start = AwareDateTimeField()
+    consumption_mw = serializers.DecimalField(max_digits=12, decimal_places=3)
+
+
+class MeterReportInSerializer(serializers.Serializer):
+    readings = MeterReadingInSerializer(many=True, allow_empty=False)
+    source = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
+    participant = serializers.CharField(
+        max_length=80, required=False, help_text="admins only: the participant reported for"
+    )
+
+
+class MeterReceiptSerializer(serializers.Serializer):
+    stored = serializers.IntegerField()
+    corrected = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+
+
+class SettlementQuerySerializer(serializers.Serializer):
+    market_day = serializers.DateField()
+    participant = serializers.CharField(max_length=80, required=False)
+
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class ExactDecimalField(serializers.Field):
+    """An unrounded Decimal as a plain string (no exponent), so no digit is lost."""
+
+    def to_representation(self, value):
+        return None if value is None else f"{value.normalize():f}"
+
+
+class SettlementRowSerializer(serializers.Serializer):
+    node = serializers.CharField()
+    interval_start = serializers.DateTimeField()
+    position = serializers.CharField()
+    baseline_mw = serializers.DecimalField(max_digits=12, decimal_places=3, allow_null=True)
+    reduction_mw = serializers.DecimalField(max_digits=12, decimal_places=3)
+    demand_mw = serializers.DecimalField(max_digits=12, decimal_places=3)
+    position_mw = serializers.DecimalField(max_digits=12, decimal_places=3)
+    metered_mw = serializers.DecimalField(max_digits=12, decimal_places=3, allow_null=True)
+    meter_version = serializers.IntegerField(allow_null=True)
+    da_price_per_mwh = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    rt_price_per_mwh = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    rt_price_source = serializers.CharField()
+    rt_note = serializers.CharField()
+    # row amounts are exact (unrounded); shown as strings so no digit is lost
+    baseline_energy_amount = ExactDecimalField()
+    reduction_credit_amount = ExactDecimalField()
+    demand_energy_amount = ExactDecimalField()
+    rt_amount = ExactDecimalField(allow_null=True)
+
+
+class ParticipantSettlementSerializer(serializers.Serializer):
+    participant = serializers.CharField()
+    market_day = serializers.DateField()
+    currency = serializers.CharField()
+    interval_hours = serializers.DecimalField(max_digits=8, decimal_places=6)
+    da_auction_id = serializers.IntegerField(allow_null=True)
+    baseline_energy_amount = serializers.DecimalField(**MONEY)
+    reduction_credit_amount = serializers.DecimalField(**MONEY)
+    demand_energy_amount = serializers.DecimalField(**MONEY)
+    da_amount = serializers.DecimalField(**MONEY)
+    rt_amount = serializers.DecimalField(**MONEY)
+    total_amount = serializers.DecimalField(**MONEY)
+    rt_fallback_intervals = serializers.IntegerField()
+    complete = serializers.BooleanField()
+    pending = serializers.ListField(child=serializers.CharField())
+    rows = SettlementRowSerializer(many=True)

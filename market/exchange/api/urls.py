@@ -16,5 +16,8 @@ urlpatterns = [
     path("auctions/<int:auction_id>/flows/", views.FlowsView.as_view(), name="exchange-flows"),
     path("auctions/<int:auction_id>/awards/", views.AwardsView.as_view(), name="exchange-awards"),
     path("exogenous/", views.ExogenousView.as_view(), name="exchange-exogenous"),
+    path("rules/", views.RulesView.as_view(), name="exchange-rules"),
+    path("meter-reports/", views.MeterReportsView.as_view(), name="exchange-meter-reports"),
+    path("settlement/", views.SettlementView.as_view(), name="exchange-settlement"),
     path("", include(router.urls)),
 ]

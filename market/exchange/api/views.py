@@ -20,8 +20,10 @@ from vpp.api.permissions import ReadAnyRoleWriteRoles, RoleRequired
 from vpp.errors import ApplicationError
 
 from .. import bids as bid_service
-from ..client import award_line, exogenous_points, receipt
+from .. import meters
+from ..client import LocalExchangeClient, award_line, exogenous_points, receipt
 from ..models import Auction, Award, Bid, Line, LineFlow, Node, NodePrice
+from ..settlement import participant_settlement, participants_of_day
 from . import serializers as s
 
 READ_ROLES = ("trader", "regulator")
@@ -36,6 +38,21 @@ def participant_of(user) -> str | None:
 
 def sees_everything(user) -> bool:
     return user.is_admin_role or user.is_regulator
+
+
+def acting_participant(user, asked: str | None) -> str:
+    """Who a write acts for: an admin names any participant (default its own organisation's),
+    a trader only its own organisation's."""
+    participant = participant_of(user)
+    if user.is_admin_role:
+        participant = asked or participant
+    elif asked and asked != participant:
+        raise ApplicationError(
+            f"you act as {participant!r} only", field="participant", code="participant"
+        )
+    if not participant:
+        raise ApplicationError("give the participant to act for", field="participant")
+    return participant
 
 
 class ExchangeView(APIView):
@@ -96,20 +113,12 @@ class BidsView(ExchangeView):
     def post(self, request, auction_id: int):
         data = s.BidInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        participant = participant_of(request.user)
-        asked = data.validated_data.get("participant")
-        if request.user.is_admin_role:
-            participant = asked or participant
-        elif asked and asked != participant:
-            raise ApplicationError(
-                f"you bid as {participant!r} only", field="participant", code="participant"
-            )
-        if not participant:
-            raise ApplicationError("give the participant to bid for", field="participant")
+        participant = acting_participant(request.user, data.validated_data.get("participant"))
         bid, created = bid_service.submit_bid(
             auction_id=auction_id,
             participant=participant,
             curves=bid_service.normalise_curves(data.validated_data["curves"]),
+            baselines=bid_service.normalise_baselines(data.validated_data["baselines"]),
             idempotency_key=data.validated_data.get("idempotency_key", ""),
             submitted_by=request.user,
         )
@@ -118,7 +127,9 @@ class BidsView(ExchangeView):
 
     @extend_schema(responses=s.BidOutSerializer(many=True))
     def get(self, request, auction_id: int):
-        qs = Bid.objects.filter(auction_id=auction_id).prefetch_related("segments__node")
+        qs = Bid.objects.filter(auction_id=auction_id).prefetch_related(
+            "segments__node", "baselines__node"
+        )
         if not sees_everything(request.user):
             qs = qs.filter(participant=participant_of(request.user))
         return Response(s.BidOutSerializer(qs.order_by("participant", "version"), many=True).data)
@@ -167,3 +178,57 @@ class ExogenousView(ExchangeView):
             nodes=[node] if node else None,
         )
         return Response(s.ExogenousPointSerializer(points, many=True).data)
+
+
+class RulesView(ExchangeView):
+    """The active market's rules (floor, cap, gates, interval, trading unit)."""
+
+    @extend_schema(responses=s.MarketRulesSerializer)
+    def get(self, request):
+        return Response(s.MarketRulesSerializer(LocalExchangeClient().rules()).data)
+
+
+class MeterReportsView(ExchangeView):
+    """POST: a participant's metered consumption per node and interval (latest wins,
+    versioned; a repeat stores nothing). Traders report for their organisation, admins name
+    the participant."""
+
+    @extend_schema(request=s.MeterReportInSerializer, responses={201: s.MeterReceiptSerializer})
+    def post(self, request):
+        data = s.MeterReportInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = meters.report_metered(
+            participant=acting_participant(request.user, data.validated_data.get("participant")),
+            readings=[
+                meters.MeterInput(r["node"], r["interval_start"], r["consumption_mw"])
+                for r in data.validated_data["readings"]
+            ],
+            source=data.validated_data["source"],
+            reported_by=request.user,
+        )
+        return Response(s.MeterReceiptSerializer(result).data, status=status.HTTP_201_CREATED)
+
+
+class SettlementView(ExchangeView):
+    """The exchange's settlement of a market day per participant: a trader's own; regulators
+    and admins every participant's (or ``?participant=``)."""
+
+    @extend_schema(
+        parameters=[s.SettlementQuerySerializer],
+        responses=s.ParticipantSettlementSerializer(many=True),
+    )
+    def get(self, request):
+        q = s.SettlementQuerySerializer(data=request.query_params)
+        q.is_valid(raise_exception=True)
+        day, asked = q.validated_data["market_day"], q.validated_data.get("participant")
+        if sees_everything(request.user):
+            who = [asked] if asked else participants_of_day(day)
+        else:
+            own = participant_of(request.user)
+            if asked and asked != own:
+                raise ApplicationError(
+                    f"you see {own!r}'s settlement only", field="participant", code="participant"
+                )
+            who = [own]
+        body = [participant_settlement(participant=p, day=day) for p in who]
+        return Response(s.ParticipantSettlementSerializer(body, many=True).data)

@@ -1,6 +1,12 @@
-"""The clearing LP: DC optimal power flow, angle formulation, all intervals together.
+"""The clearing LP in PuLP: the readable reference of the maths (docs/exchange.md), one
+function per concern. ``highs.py`` builds the same LP as arrays straight into HiGHS, which is
+what ``clear`` uses by default; this build is kept for CBC and as the reference the tests hold
+both builds to (each against pandapower).
 
-Sets: nodes n, lines l (from f(l) to o(l), reactance x_l p.u., limit F_l MW), generators i at
+DC optimal power flow, angle formulation, all intervals together.
+
+Sets: nodes n, lines l (from f(l) to o(l), reactance x_l p.u. (negative: a series capacitor),
+phase shift phi_l rad, limit F_l MW), generators i at
 node n(i), bid segments k at node n(k) and interval t(k), intervals t.
 
 Variables (MW): g[i,t] generator output, b[k] accepted part of a bid segment, shed[n,t] unserved
@@ -13,7 +19,7 @@ subject to, for every node n and interval t (the dual is the price, LMP[n,t]):
     sum_{i at n} g[i,t] + sum_{k reduction at n,t} b[k] + shed[n,t]
       - sum_{k demand at n,t} b[k] - spill[n,t] - sum_{l from n} flow[l,t] + sum_{l to n} flow[l,t]
       = D[n,t]
-with flow[l,t] = base_mva * (theta[f(l),t] - theta[o(l),t]) / x_l, and
+with flow[l,t] = base_mva * (theta[f(l),t] - theta[o(l),t] - phi_l) / x_l, and
     -F_l <= flow[l,t] <= F_l                      (line limits; shadow prices from the duals)
     min_i' <= g[i,t] <= A[i,t]                    (min_i' = min(min_i, A[i,t]): must-run floor)
     -R_i <= g[i,t] - g[i,t-1] <= R_i              (ramp limits couple the intervals)
@@ -22,28 +28,21 @@ with flow[l,t] = base_mva * (theta[f(l),t] - theta[o(l),t]) / x_l, and
 Every price per MWh multiplies MW over one interval; the interval length is a common factor of
 the objective and is left out, so the balance duals are already currency per MWh. Unserved load
 is bought at the cap and surplus is dumped at the floor, so every LMP lies in [floor, cap].
-Ties are broken by a tiny cost tilt by rank (see ``_tilt``), so equal offers clear in a fixed
+Ties are broken by a tiny cost tilt by rank (see ``problem.tilt``), so equal offers clear in a fixed
 order and the same case always gives the same answer.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
 
 import pulp
 
-from .problem import ClearingCase, ClearingOutcome
+from .problem import ClearingCase, ClearingError, ClearingOutcome, check_case, ranks, tilt
 
-TIE_BREAK_PER_RANK = 1e-7  # currency per MWh; 10,000 ranks tilt a price by at most 0.001
-
-
-class ClearingError(Exception):
-    """The LP could not be solved to optimality (infeasible data, time limit, solver failure)."""
-
-
-def _tilt(rank: int) -> float:
-    return TIE_BREAK_PER_RANK * (rank + 1)
+__all__ = ["ClearingError", "build", "clear_pulp", "read_outcome", "solve"]
 
 
 class _Model:
@@ -69,8 +68,6 @@ def add_variables(m: _Model) -> None:
     """Generator outputs, accepted bid segments, slack (shed, spill) and angles, with bounds."""
     case = m.case
     for i, gen in enumerate(case.generators):
-        if len(gen.available_mw) != case.n_intervals:
-            raise ClearingError(f"generator {gen.code}: availability must cover every interval")
         row = []
         for t in m.T:
             upper = max(0.0, gen.available_mw[t])
@@ -90,11 +87,11 @@ def add_variables(m: _Model) -> None:
 
 
 def add_flow_expressions(m: _Model) -> None:
-    """``flow[l,t] = base_mva * (theta_from - theta_to) / x_l`` as affine expressions."""
+    """``flow[l,t] = base_mva * (theta_from - theta_to - phi_l) / x_l`` as affine expressions
+    (the phase shift is their constant)."""
     for line in m.case.lines:
-        if line.reactance_pu <= 0:
-            raise ClearingError(f"line {line.code}: reactance must be positive")
         susceptance = m.case.base_mva / line.reactance_pu
+        shift_mw = -susceptance * math.radians(line.phase_shift_deg)
         f, o = m.node_index[line.from_node], m.node_index[line.to_node]
         row = []
         for t in m.T:
@@ -103,7 +100,7 @@ def add_flow_expressions(m: _Model) -> None:
                 terms.append((m.theta[f][t], susceptance))
             if m.theta[o][t] is not None:
                 terms.append((m.theta[o][t], -susceptance))
-            row.append(pulp.LpAffineExpression(terms))
+            row.append(pulp.LpAffineExpression(terms, constant=shift_mw))
         m.flow.append(row)
 
 
@@ -113,6 +110,8 @@ def add_balance_constraints(m: _Model) -> None:
     # Coefficients are summed per variable: an angle appears once per line at the node, and
     # LpAffineExpression keeps only the last coefficient of a repeated variable.
     terms: dict[tuple[int, int], dict] = defaultdict(lambda: defaultdict(float))
+    # A phase shift is a constant in the flow: it moves to the right-hand side.
+    constant: dict[tuple[int, int], float] = defaultdict(float)
     for i, gen in enumerate(case.generators):
         j = m.node_index[gen.node]
         for t in m.T:
@@ -127,6 +126,8 @@ def add_balance_constraints(m: _Model) -> None:
             for var, coef in m.flow[li][t].items():
                 terms[f, t][var] -= coef
                 terms[o, t][var] += coef
+            constant[f, t] -= m.flow[li][t].constant
+            constant[o, t] += m.flow[li][t].constant
     for j, node in enumerate(case.nodes):
         load = case.demand_mw.get(node) or [0.0] * case.n_intervals
         row = []
@@ -135,7 +136,8 @@ def add_balance_constraints(m: _Model) -> None:
             node_terms[m.shed[j, t]] += 1.0
             node_terms[m.spill[j, t]] -= 1.0
             expr = pulp.LpAffineExpression(list(node_terms.items()))
-            con = pulp.LpConstraint(expr, pulp.LpConstraintEQ, f"bal_{j}_{t}", float(load[t]))
+            rhs = float(load[t]) - constant[j, t]
+            con = pulp.LpConstraint(expr, pulp.LpConstraintEQ, f"bal_{j}_{t}", rhs)
             m.prob.addConstraint(con, f"bal_{j}_{t}")
             row.append(con)
         m.balance.append(row)
@@ -190,17 +192,17 @@ def set_objective(m: _Model) -> None:
     """Minus social welfare, with the rank tilt that makes tie-breaking deterministic."""
     case = m.case
     terms = []
-    gen_rank = {code: r for r, code in enumerate(sorted(g.code for g in case.generators))}
+    gen_rank = ranks(g.code for g in case.generators)
     for i, gen in enumerate(case.generators):
-        cost = gen.marginal_cost_per_mwh + _tilt(gen_rank[gen.code])
+        cost = gen.marginal_cost_per_mwh + tilt(gen_rank[gen.code])
         terms.extend((m.g[i][t], cost) for t in m.T)
-    bid_rank = {key: r for r, key in enumerate(sorted(s.key for s in case.bids))}
+    bid_rank = ranks(s.key for s in case.bids)
     for k, seg in enumerate(case.bids):
-        tilt = _tilt(bid_rank[seg.key])
+        up = tilt(bid_rank[seg.key])
         if seg.side == "reduction":
-            terms.append((m.b[k], seg.price_per_mwh + tilt))
+            terms.append((m.b[k], seg.price_per_mwh + up))
         else:
-            terms.append((m.b[k], -(seg.price_per_mwh - tilt)))
+            terms.append((m.b[k], -(seg.price_per_mwh - up)))
     for var in m.shed.values():
         terms.append((var, case.price_cap_per_mwh))
     for var in m.spill.values():
@@ -209,8 +211,7 @@ def set_objective(m: _Model) -> None:
 
 
 def build(case: ClearingCase) -> _Model:
-    if case.n_intervals < 1:
-        raise ClearingError("a clearing needs at least one interval")
+    check_case(case)
     m = _Model(case)
     add_variables(m)
     add_flow_expressions(m)
@@ -221,13 +222,14 @@ def build(case: ClearingCase) -> _Model:
     return m
 
 
-def solve(m: _Model) -> str:
+def solve(m: _Model, solvers: tuple[str, ...] = ("highs", "cbc")) -> str:
     """Solve with HiGHS (in-process); fall back to CBC when HiGHS is missing or fails."""
     limit = m.case.time_limit_seconds
-    solvers = [
-        pulp.HiGHS(msg=False, timeLimit=limit),
-        pulp.PULP_CBC_CMD(msg=False, timeLimit=limit),
-    ]
+    known = {
+        "highs": lambda: pulp.HiGHS(msg=False, timeLimit=limit),
+        "cbc": lambda: pulp.PULP_CBC_CMD(msg=False, timeLimit=limit),
+    }
+    solvers = [known[name]() for name in solvers]
     last_error = "no LP solver available"
     for solver in solvers:
         if not solver.available():
@@ -285,14 +287,19 @@ def read_outcome(m: _Model, solver_name: str, build_s: float, solve_s: float) ->
         solve_seconds=solve_s,
         variables=len(m.prob.variables()),
         constraints=len(m.prob.constraints),
+        builder="pulp",
     )
 
 
-def clear(case: ClearingCase) -> ClearingOutcome:
-    """Build, solve and read back one clearing. Raises :class:`ClearingError`."""
+def clear_pulp(
+    case: ClearingCase, *, solvers: tuple[str, ...] = ("highs", "cbc")
+) -> ClearingOutcome:
+    """Build in PuLP, solve (HiGHS, else CBC) and read back. Raises :class:`ClearingError`."""
     started = time.perf_counter()
     m = build(case)
     built = time.perf_counter()
-    solver_name = solve(m)
+    solver_name = solve(m, solvers)
     solved = time.perf_counter()
-    return read_outcome(m, solver_name, built - started, solved - built)
+    outcome = read_outcome(m, solver_name, built - started, solved - built)
+    outcome.read_seconds = time.perf_counter() - solved
+    return outcome
