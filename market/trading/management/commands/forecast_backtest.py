@@ -57,14 +57,14 @@ class Command(BaseCommand):
             f"origin), day-ahead prices CNY/MWh; skill = 1 - MAE / MAE of the reference"
         )
         head = f"  {'model':<20}{'node':<10}{'MAE':>8}{'RMSE':>8}"
-        head += "".join(f"{'skill ' + _short(r):>16}" for r in refs)
+        head += "".join(f"{'skill ' + _short(r):>20}" for r in refs)
         self.stdout.write(head + f"{'10-90 %':>9}{'on edge':>9}{'25-75 %':>9}")
         for model in result.models:
             for node in [*result.nodes, ALL_NODES]:
                 s = result.score(model, node)
                 line = f"  {model:<20}{'all' if node == ALL_NODES else node:<10}"
                 line += f"{_num(s.mae):>8}{_num(s.rmse):>8}"
-                line += "".join(f"{_num(s.skills.get(r), '+.3f'):>16}" for r in refs)
+                line += "".join(f"{_num(s.skills.get(r), '+.3f'):>20}" for r in refs)
                 line += f"{_pct(s.coverage_80):>9}{_pct(s.edge_80):>9}{_pct(s.coverage_50):>9}"
                 self.stdout.write(line)
         self.stdout.write(
