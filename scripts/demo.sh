@@ -18,5 +18,7 @@ log "building the demo database"
 "$PY" manage.py demo_setup
 log "backtest: the month before the demo day, with and without flexibility"
 "$PY" manage.py backtest --days 30
+log "forecast backtest: the 14 days before the demo day, rolling origin, against the naive prices"
+"$PY" manage.py forecast_backtest --days 14
 log "serving on http://127.0.0.1:${PORT:-8000}/  (Ctrl-C to stop)"
 exec "$PY" manage.py runserver "127.0.0.1:${PORT:-8000}" --noreload

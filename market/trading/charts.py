@@ -45,10 +45,36 @@ def envelope(by_node: dict[str, list]) -> str | None:
 
 
 def forecast_vs_outcome(by_node: dict[str, list[dict]]) -> str:
+    """Per node the forecast (median), its 10-90 % band as a shaded area when the forecast has
+    quantiles, and the cleared price once published."""
     fig = go.Figure()
     for node, rows in by_node.items():
         x = _labels([r["interval_start"] for r in rows])
-        fig.add_scatter(x=x, y=[r["forecast_price_per_mwh"] for r in rows], name=f"{node} forecast")
+        band = [r.get("quantiles_per_mwh", {}) for r in rows]
+        if all("0.1" in q and "0.9" in q for q in band):
+            fig.add_scatter(
+                x=x,
+                y=[q["0.9"] for q in band],
+                name=f"{node} 90 %",
+                line={"width": 0},
+                legendgroup=node,
+                showlegend=False,
+            )
+            fig.add_scatter(
+                x=x,
+                y=[q["0.1"] for q in band],
+                name=f"{node} 10-90 %",
+                line={"width": 0},
+                fill="tonexty",
+                opacity=0.25,
+                legendgroup=node,
+            )
+        fig.add_scatter(
+            x=x,
+            y=[r["forecast_price_per_mwh"] for r in rows],
+            name=f"{node} forecast",
+            legendgroup=node,
+        )
         cleared = [r["cleared_price_per_mwh"] for r in rows]
         if any(v is not None for v in cleared):
             fig.add_scatter(

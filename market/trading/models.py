@@ -15,12 +15,17 @@ from sites.models import Site
 
 class PriceForecast(models.Model):
     """One model's forecast of one market day's prices, made at ``created_at`` (market clock)
-    from data up to ``trained_through``."""
+    from data up to ``trained_through``; ``version`` counts the forecasts of that day by that
+    model (1, 2, ...). ``quantile_levels`` lists the levels every point carries (empty for a
+    model without quantiles); ``params`` holds the model's provenance (library, version,
+    hyperparameters, training and calibration days, the conformal shifts)."""
 
     market_day = models.DateField()
     model_name = models.CharField(max_length=40)
+    version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField()
     trained_through = models.DateTimeField()
+    quantile_levels = models.JSONField(default=list, blank=True)
     params = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -29,12 +34,14 @@ class PriceForecast(models.Model):
 
 
 class ForecastPoint(models.Model):
-    """Forecast price at one node and interval."""
+    """Forecast price at one node and interval: the point (``price_per_mwh``, the median for a
+    quantile model) and the quantiles, ``{"0.1": price_per_mwh, ...}``."""
 
     forecast = models.ForeignKey(PriceForecast, on_delete=models.CASCADE, related_name="points")
     node_code = models.CharField(max_length=40)
     interval_start = models.DateTimeField()
     price_per_mwh = models.FloatField()
+    quantiles_per_mwh = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [
@@ -42,6 +49,26 @@ class ForecastPoint(models.Model):
                 fields=["forecast", "node_code", "interval_start"], name="forecast_point_unique"
             )
         ]
+
+
+class ForecastBacktest(models.Model):
+    """One rolling-origin backtest of the price models on the exchange's published day-ahead
+    prices over ``first_day`` .. ``last_day``: per model and node (``"*"`` all nodes) MAE and
+    RMSE in CNY/MWh, skill against each naive reference, the quantile bands' coverage
+    (``scores``: the fields of ``forecast.Score``)."""
+
+    created_at = models.DateTimeField()
+    first_day = models.DateField()
+    last_day = models.DateField()
+    days = models.PositiveSmallIntegerField()
+    reference = models.CharField(max_length=40)
+    model_names = models.JSONField(default=list)
+    nodes = models.JSONField(default=list)
+    levels = models.JSONField(default=list)
+    scores = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
 
 
 class OptimisationRun(models.Model):

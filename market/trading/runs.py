@@ -24,7 +24,7 @@ from vpp.intervals import interval_hours
 from vpp.models import User
 
 from .exchange import get_client
-from .forecasting import forecast_prices, make_forecast
+from .forecasting import DEFAULT_MODEL, forecast_prices, make_forecast
 from .models import OptimisationRun, PriceForecast, ProposedCurve, ScheduleLine
 from .optimiser import OptimiserError, OptimiserInput
 from .optimiser.curves import DEFAULT_MULTIPLIERS, BidSet, build_curves
@@ -48,7 +48,7 @@ def _auction_for(market_day: date):
     return auction
 
 
-def latest_forecast(market_day: date, model_name: str = "ridge") -> PriceForecast | None:
+def latest_forecast(market_day: date, model_name: str = DEFAULT_MODEL) -> PriceForecast | None:
     return (
         PriceForecast.objects.filter(market_day=market_day, model_name=model_name)
         .order_by("-created_at", "-pk")
@@ -62,7 +62,7 @@ def start_run(
     market_day: date,
     user: User | None,
     carbon_price_per_t: Decimal = Decimal("0"),
-    model_name: str = "ridge",
+    model_name: str = DEFAULT_MODEL,
 ) -> OptimisationRun:
     """Queue an optimiser run for ``market_day``'s open day-ahead auction. While a run of the
     day is queued or running, that run is returned instead of a second one."""

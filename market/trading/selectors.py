@@ -17,7 +17,8 @@ from .models import BidSubmission, OptimisationRun, PriceForecast
 
 
 def forecast_vs_outcome(forecast: PriceForecast) -> dict[str, list[dict]]:
-    """node -> per interval: forecast price and the cleared day-ahead price once published."""
+    """node -> per interval: forecast price, its quantiles (level as text -> price, empty for
+    a model without them) and the cleared day-ahead price once published."""
     client = get_client()
     auction = client.day_ahead_auction(forecast.market_day)
     cleared = {}
@@ -32,6 +33,7 @@ def forecast_vs_outcome(forecast: PriceForecast) -> dict[str, list[dict]]:
             {
                 "interval_start": p.interval_start,
                 "forecast_price_per_mwh": round(p.price_per_mwh, 2),
+                "quantiles_per_mwh": {q: round(v, 2) for q, v in p.quantiles_per_mwh.items()},
                 "cleared_price_per_mwh": outcome,
             }
         )

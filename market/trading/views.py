@@ -45,7 +45,8 @@ def desk(request):
     client = get_client()
     auction = client.day_ahead_auction(day)
     run = OptimisationRun.objects.filter(market_day=day).select_related("forecast").first()
-    forecast = runs.latest_forecast(day) or runs.latest_forecast(day, "seasonal_naive")
+    forecast = run.forecast if run is not None else None
+    forecast = forecast or runs.latest_forecast(day) or runs.latest_forecast(day, "seasonal_naive")
     context = {
         "day": day,
         "prev_day": day - timedelta(days=1),

@@ -24,7 +24,7 @@ DAY = date(2026, 7, 2)
 
 @pytest.fixture
 def desk_world(operator_a, operator_b, nodes, sim_now):
-    # 20 published days: the desk's default ridge forecast trains on them
+    # 20 published days: the desk's default (gradient-boosting) forecast trains on them
     simulate_history(DAY - timedelta(days=20), DAY - timedelta(days=1))
     sim_now(datetime(2026, 7, 1, 0, 0, tzinfo=UTC))  # 08:00 market time, before the gate
     exchange.open_day_ahead(day=DAY)

@@ -14,7 +14,7 @@ from tests.factories import BatteryFactory, JobFactory, SiteFactory, WorkloadFac
 from vpp.intervals import day_bounds
 
 TRADING_DAY = date(2026, 7, 2)
-NAIVE = "seasonal_naive"  # two days of history suffice; the ridge model is tested elsewhere
+NAIVE = "seasonal_naive"  # two days of history suffice; the learnt models are tested elsewhere
 
 
 def _history(sim_now, days: int):
@@ -26,7 +26,7 @@ def _history(sim_now, days: int):
 @pytest.fixture
 def market_history(db, sim_now):
     """20 published day-ahead days before TRADING_DAY, whose auction is open, with the clock
-    at 2026-07-01 08:00 market time (before the 10:00 gate): enough to train the ridge model
+    at 2026-07-01 08:00 market time (before the 10:00 gate): enough to train the learnt models
     and backtest it over five days."""
     return _history(sim_now, 20)
 
@@ -76,3 +76,31 @@ def done_run(portfolio, trader):
     run = runs.start_run(market_day=TRADING_DAY, user=trader, model_name=NAIVE)
     # The task's service, in this process (the worker test below runs it through Celery).
     return runs.execute_run(run_id=run.pk)
+
+
+# Four weeks of the seeded default market (Monday 2026-06-01 .. Friday 06-26; the Dragon Boat
+# Festival, Friday 06-19, is a public holiday on the market's calendar).
+CLEARED_FIRST, CLEARED_LAST = date(2026, 6, 1), date(2026, 6, 26)
+
+
+@pytest.fixture(scope="session")
+def cleared_weeks(django_db_setup, django_db_blocker):
+    """The seeded default market's day-ahead auctions over CLEARED_FIRST .. CLEARED_LAST, each
+    cleared by the exchange's own LP, read back through the desk's client as it would bid:
+    ``(nodes, price history, exogenous points)`` in memory. Cleared once per session inside a
+    transaction that is rolled back, so no other test sees the rows."""
+    from django.db import transaction
+
+    from market.trading.exchange import get_client
+    from vpp import clock
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        simulate_history(CLEARED_FIRST, CLEARED_LAST)
+        clock.set_now(day_bounds(CLEARED_LAST)[1])
+        client = get_client()
+        nodes = [n.code for n in client.list_nodes()]
+        start, end = day_bounds(CLEARED_FIRST)[0], day_bounds(CLEARED_LAST)[1]
+        history = client.price_history(start=start, end=end, kind="da")
+        exogenous = client.exogenous(start=start, end=end)
+        transaction.set_rollback(True)
+    return nodes, history, exogenous

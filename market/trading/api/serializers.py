@@ -8,12 +8,13 @@ from rest_framework import serializers
 
 from vpp.api.fields import AwareDateTimeField, MarketDayField
 
+from ..forecasting import DEFAULT_MODEL, MODELS
 from ..models import AwardReceived, BidSubmission, OptimisationRun, ProposedCurve
 
 
 class ForecastInput(serializers.Serializer):
     market_day = MarketDayField()
-    model = serializers.ChoiceField(choices=["ridge", "seasonal_naive"], default="ridge")
+    model = serializers.ChoiceField(choices=list(MODELS), default=DEFAULT_MODEL)
 
 
 class RunInput(serializers.Serializer):
@@ -21,7 +22,7 @@ class RunInput(serializers.Serializer):
     carbon_price_per_t = serializers.DecimalField(
         max_digits=10, decimal_places=2, min_value=Decimal("0"), default=Decimal("0")
     )
-    model = serializers.ChoiceField(choices=["ridge", "seasonal_naive"], default="ridge")
+    model = serializers.ChoiceField(choices=list(MODELS), default=DEFAULT_MODEL)
 
 
 class RunSerializer(serializers.ModelSerializer):

@@ -54,8 +54,15 @@ FORECAST_MADE = inline_serializer(
 BACKTEST = inline_serializer(
     "ForecastBacktest",
     {
+        "id": serializers.IntegerField(),
+        "created_at": serializers.DateTimeField(),
+        "first_day": serializers.DateField(),
+        "last_day": serializers.DateField(),
+        "days": serializers.IntegerField(),
         "reference": serializers.CharField(),
-        "days": serializers.JSONField(),
+        "models": serializers.ListField(child=serializers.CharField()),
+        "nodes": serializers.ListField(child=serializers.CharField()),
+        "levels": serializers.ListField(child=serializers.FloatField()),
         "scores": serializers.ListField(child=serializers.DictField()),
     },
 )
@@ -85,9 +92,11 @@ class ForecastView(DeskAccess, APIView):
         responses={200: FORECAST, 404: NOT_FOUND},
     )
     def get(self, request):
-        """The latest forecast of a day with the cleared prices next to it once published."""
+        """The latest forecast of a day: per node and interval the point price, the quantiles
+        (``quantiles_per_mwh``, level -> price) and the cleared price once published; with its
+        provenance (model, version, created_at, trained_through, params)."""
         day = parse_day(request.query_params.get("market_day"))
-        model = request.query_params.get("model", "ridge")
+        model = request.query_params.get("model", forecasting.DEFAULT_MODEL)
         forecast = runs.latest_forecast(day, model)
         if forecast is None:
             return Response({"detail": f"no {model} forecast for {day}"}, status=404)
@@ -96,8 +105,11 @@ class ForecastView(DeskAccess, APIView):
                 "id": forecast.pk,
                 "market_day": forecast.market_day,
                 "model": forecast.model_name,
+                "version": forecast.version,
                 "created_at": forecast.created_at,
                 "trained_through": forecast.trained_through,
+                "quantile_levels": forecast.quantile_levels,
+                "params": forecast.params,
                 "nodes": selectors.forecast_vs_outcome(forecast),
             }
         )
@@ -115,20 +127,38 @@ class ForecastView(DeskAccess, APIView):
 class BacktestView(DeskAccess, APIView):
     @extend_schema(
         parameters=[OpenApiParameter("last_day", str), OpenApiParameter("days", int)],
-        responses=BACKTEST,
+        responses={200: BACKTEST, 404: NOT_FOUND},
     )
     def get(self, request):
-        """Each model's MAE and RMSE per node against the seasonal-naive reference."""
-        last = parse_day(request.query_params.get("last_day"), "last_day")
-        days = parsing.parse_int(
-            request.query_params.get("days"), field="days", minimum=1, maximum=60, default=14
-        )
-        result = forecasting.run_backtest(last_day=last, days=days)
+        """The latest saved rolling-origin backtest of the price models (optionally the one
+        ending ``last_day`` over ``days`` days): per model and node MAE, RMSE, skill against
+        yesterday's and last week's prices, and the quantile bands' coverage. Refitting every
+        model for every day takes minutes, so ``manage.py forecast_backtest`` runs and saves
+        it; this reads it."""
+        raw_last = request.query_params.get("last_day")
+        last = parse_day(raw_last, "last_day") if raw_last else None
+        raw_days = request.query_params.get("days")
+        days = None
+        if raw_days is not None:
+            days = parsing.parse_int(raw_days, field="days", minimum=1, maximum=60)
+        saved = forecasting.latest_backtest(last_day=last, days=days)
+        if saved is None:
+            return Response(
+                {"detail": "no saved forecast backtest; run manage.py forecast_backtest"},
+                status=404,
+            )
         return Response(
             {
-                "reference": result.reference,
-                "days": result.days,
-                "scores": [vars(score) for score in result.scores],
+                "id": saved.pk,
+                "created_at": saved.created_at,
+                "first_day": saved.first_day,
+                "last_day": saved.last_day,
+                "days": saved.days,
+                "reference": saved.reference,
+                "models": saved.model_names,
+                "nodes": saved.nodes,
+                "levels": saved.levels,
+                "scores": saved.scores,
             }
         )
 

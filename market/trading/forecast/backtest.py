@@ -5,8 +5,11 @@ midnight and on exogenous points before D; it then predicts D from the exchange'
 (the actuals of D and later are blanked, points after D dropped), exactly what a trader would have
 had when bidding. Errors are scored against the published prices of D: per model and node the
 MAE and RMSE in currency per MWh over the node-intervals that have a published price, and the
-skill against the reference model, ``1 - MAE / MAE_ref`` (positive: better than the reference).
-Node ``"*"`` aggregates every node.
+skill against the reference model, ``1 - MAE / MAE_ref`` (positive: better than the reference),
+and against every seasonal-naive model in the run (``skills``: yesterday's and last week's prices
+when both are there). For a model with quantiles the score also gives the share of outcomes
+inside its 10-90 % band (``coverage_80``) and 25-75 % band (``coverage_50``), and its point
+forecast is the median. Node ``"*"`` aggregates every node.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from vpp.intervals import day_bounds, day_intervals
 
-from .base import PriceModel, before, known_for_day, pivot_prices
+from .base import PriceModel, QuantileModel, Quantiles, before, known_for_day, pivot_prices
 from .naive import SeasonalNaive
 
 if TYPE_CHECKING:
@@ -34,6 +37,8 @@ class ForecastRow:
     interval_start: datetime
     forecast: float
     actual: float | None  # None: no published price for that interval
+    low: float | None = None  # the 10 % quantile, for a model with quantiles
+    high: float | None = None  # the 90 % quantile
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,15 @@ class Score:
     rmse: float | None
     count: int
     skill: float | None  # 1 - MAE/MAE_ref; None when undefined
+    skills: dict[str, float | None] = field(default_factory=dict)  # per naive reference
+    # Share of outcomes in the 10-90 % (25-75 %) band. Cleared prices sit on price steps (a
+    # unit's marginal cost), so an outcome often equals a band edge exactly: it counts half
+    # inside (the mid-point convention for distributions with point masses, as the randomised
+    # PIT of Czado, Gneiting and Held 2009); ``edge_80`` is the share on a 10-90 % edge, so
+    # ``coverage_80 +- edge_80 / 2`` are the edges-inside and edges-outside counts.
+    coverage_80: float | None = None
+    coverage_50: float | None = None
+    edge_80: float | None = None
 
 
 @dataclass
@@ -87,6 +101,27 @@ def forecast_day(
     return forecast
 
 
+def forecast_distribution(
+    model: PriceModel,
+    history: list[PricePoint],
+    exogenous: list[ExogenousPoint],
+    day: date,
+    nodes: list[str],
+) -> tuple[dict[str, list[float]], dict[str, Quantiles] | None]:
+    """As ``forecast_day`` (the same fit on the same known data), also returning the quantiles
+    of a ``QuantileModel`` (``None`` for a model without them)."""
+    prices = forecast_day(model, history, exogenous, day, nodes)
+    if not isinstance(model, QuantileModel):
+        return prices, None
+    quantiles = model.predict_quantiles(day, list(nodes), known_for_day(exogenous, day))
+    expected = len(day_intervals(day))
+    for node in nodes:
+        levels = quantiles.get(node, {})
+        if 0.5 not in levels or any(len(v) != expected for v in levels.values()):
+            raise ValueError(f"{model.name}: not {expected} quantiles for {node} on {day}")
+    return prices, quantiles
+
+
 def _metrics(pairs: list[tuple[float, float]]) -> tuple[float | None, float | None]:
     if not pairs:
         return None, None
@@ -105,10 +140,13 @@ def backtest(
     *,
     reference: str | None = None,
     kind: str | None = None,
+    progress=None,
 ) -> BacktestResult:
     """Score ``models`` over ``days``. ``reference`` names the model skill is measured against;
-    by default the first ``SeasonalNaive`` in ``models``, which is added when there is none.
-    ``kind`` ("da"/"rt") restricts which published prices count as the actual outcome."""
+    by default the first ``SeasonalNaive`` in ``models``, which is added when there is none;
+    ``Score.skills`` holds the skill against every seasonal-naive model of the run.
+    ``kind`` ("da"/"rt") restricts which published prices count as the actual outcome.
+    ``progress(done, total)`` is called after each day."""
     models = list(models)
     names = [m.name for m in models]
     if len(set(names)) != len(names):
@@ -125,28 +163,72 @@ def backtest(
     actual = pivot_prices(history, kind=kind)
     days = sorted(set(days))
     result = BacktestResult(reference=reference, days=days, nodes=list(nodes))
+    naive = [m.name for m in models if isinstance(m, SeasonalNaive)]
     pairs: dict[tuple[str, str], list[tuple[float, float]]] = {}
-    for day in days:
+    # (model, node) -> per outcome: (inside 10-90 %, inside 25-75 %)
+    inside: dict[tuple[str, str], list[tuple[bool, bool]]] = {}
+    for k, day in enumerate(days, start=1):
         starts = day_intervals(day)
         for model in models:
-            forecast = forecast_day(model, history, exogenous, day, nodes)
+            forecast, quantiles = forecast_distribution(model, history, exogenous, day, nodes)
             for node in nodes:
-                values = forecast[node]
                 observed = actual.get(node, {})
-                for at, f in zip(starts, values, strict=True):
+                q = quantiles[node] if quantiles else None
+                for i, (at, f) in enumerate(zip(starts, forecast[node], strict=True)):
                     a = observed.get(at)
-                    result.rows.append(ForecastRow(model.name, node, at, float(f), a))
-                    if a is not None:
-                        pairs.setdefault((model.name, node), []).append((float(f), a))
-                        pairs.setdefault((model.name, ALL_NODES), []).append((float(f), a))
+                    low = q[0.1][i] if q and 0.1 in q else None
+                    high = q[0.9][i] if q and 0.9 in q else None
+                    result.rows.append(ForecastRow(model.name, node, at, float(f), a, low, high))
+                    if a is None:
+                        continue
+                    for key in ((model.name, node), (model.name, ALL_NODES)):
+                        pairs.setdefault(key, []).append((float(f), a))
+                        if q:
+                            inside.setdefault(key, []).append(_inside(q, i, a))
+        if progress:
+            progress(k, len(days))
 
     for node in [*nodes, ALL_NODES]:
-        ref_mae, _ = _metrics(pairs.get((reference, node), []))
+        ref_mae = {name: _metrics(pairs.get((name, node), []))[0] for name in {reference, *naive}}
         for model in models:
             got = pairs.get((model.name, node), [])
             mae, rmse = _metrics(got)
-            skill = None
-            if mae is not None and ref_mae:
-                skill = 1.0 - mae / ref_mae
-            result.scores.append(Score(model.name, node, mae, rmse, len(got), skill))
+            skills = {
+                name: (1.0 - mae / ref) if mae is not None and ref else None
+                for name, ref in sorted(ref_mae.items())
+            }
+            hits = inside.get((model.name, node))
+            result.scores.append(
+                Score(
+                    model.name,
+                    node,
+                    mae,
+                    rmse,
+                    len(got),
+                    skills[reference],
+                    skills,
+                    sum(h[0] for h in hits) / len(hits) if hits else None,
+                    sum(h[1] for h in hits) / len(hits) if hits else None,
+                    sum(h[2] for h in hits) / len(hits) if hits else None,
+                )
+            )
     return result
+
+
+EDGE_PER_MWH = 0.005  # prices are published to the cent: closer than half a cent is "on" it
+
+
+def _inside(q: Quantiles, i: int, actual: float) -> tuple[float, float, bool]:
+    """How far ``actual`` lies in the 10-90 % and the 25-75 % band at interval ``i`` (1 inside,
+    0.5 on an edge, 0 outside), and whether it is on a 10-90 % edge."""
+
+    def band(lo: float, hi: float) -> tuple[float, bool]:
+        if lo not in q or hi not in q:
+            return 0.0, False
+        low, high = q[lo][i], q[hi][i]
+        if abs(actual - low) < EDGE_PER_MWH or abs(actual - high) < EDGE_PER_MWH:
+            return 0.5, True
+        return (1.0 if low < actual < high else 0.0), False
+
+    (c80, edge), (c50, _) = band(0.1, 0.9), band(0.25, 0.75)
+    return c80, c50, edge

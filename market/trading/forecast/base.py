@@ -27,6 +27,10 @@ if TYPE_CHECKING:  # dataclasses only; the module never touches the exchange's O
     from market.exchange.client import ExogenousPoint, PricePoint
 
 Series = dict[datetime, float]
+Quantiles = dict[float, list[float]]  # level (0.1 ... 0.9) -> one price per interval
+
+# The levels every stored forecast carries: the optimiser's scenarios and the 10-90 % band.
+LEVELS = (0.1, 0.25, 0.5, 0.75, 0.9)
 
 
 @runtime_checkable
@@ -38,6 +42,23 @@ class PriceModel(Protocol):
     def predict(
         self, day: date, nodes: list[str], exogenous: list[ExogenousPoint]
     ) -> dict[str, list[float]]: ...
+
+
+@runtime_checkable
+class QuantileModel(PriceModel, Protocol):
+    """A model that also forecasts the price distribution: per node, level -> one price per
+    interval, levels non-decreasing at every interval; ``predict`` is its median."""
+
+    def predict_quantiles(
+        self, day: date, nodes: list[str], exogenous: list[ExogenousPoint]
+    ) -> dict[str, Quantiles]: ...
+
+
+def sort_levels(raw: dict[float, Iterable[float]]) -> Quantiles:
+    """Levels in ascending order with their values sorted per interval, so no two cross."""
+    levels = sorted(raw)
+    stacked = np.sort(np.vstack([np.asarray(list(raw[q]), dtype=float) for q in levels]), axis=0)
+    return {q: [float(v) for v in stacked[k]] for k, q in enumerate(levels)}
 
 
 def price_bounds(floor: float | None = None, cap: float | None = None) -> tuple[float, float]:
